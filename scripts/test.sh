@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite: a Release build, then an ASan+UBSan build.
+# usage: scripts/test.sh [--no-sanitize]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/setup.sh"
+
+"$ROOT/scripts/build.sh" "$ROOT/build"
+ctest --test-dir "$ROOT/build" --output-on-failure -j "$(nproc)"
+
+if [ "${1:-}" != "--no-sanitize" ]; then
+  BUILD_TYPE=Debug "$ROOT/scripts/build.sh" "$ROOT/build-asan" -DNNWASM_SANITIZE=ON -DNNWASM_BUILD_BENCH=OFF
+  # V8 manages its own signals and memory; leak checks would report V8's process-lifetime state.
+  ASAN_OPTIONS="detect_leaks=0:handle_segv=0:allow_user_segv_handler=1" \
+  UBSAN_OPTIONS="print_stacktrace=1" \
+    ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$(nproc)"
+fi
+echo "all tests passed"

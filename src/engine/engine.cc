@@ -1,0 +1,314 @@
+// Store: one V8 isolate running one Wasm instance. Compiles, links host functions through
+// V8's JS API (WebAssembly.Instance), calls exports and turns traps/proc_exit into outcomes.
+#include "engine/engine.h"
+
+#include <v8.h>
+
+#include <deque>
+#include <optional>
+#include <string_view>
+
+#include "engine/wasm_binary.h"
+
+namespace nnwasm::engine {
+
+// State the host trampoline needs: the memory to refresh and where a guest exit is recorded.
+struct StoreState {
+  v8::Isolate* isolate = nullptr;
+  v8::Global<v8::WasmMemoryObject> memory_object;
+  GuestMemory memory;
+  std::optional<RunOutcome> ended_by_host;  // set when a host function exits or traps
+
+  void refresh_memory() {
+    if (memory_object.IsEmpty()) return;
+    v8::Local<v8::ArrayBuffer> buffer = memory_object.Get(isolate)->Buffer();
+    memory.reset(static_cast<uint8_t*>(buffer->Data()), buffer->ByteLength());
+  }
+};
+
+// One host function bound to one import; V8 holds a pointer to it as the callback's data.
+struct Binding {
+  const HostFunction* function;
+  StoreState* store;
+};
+
+namespace {
+
+v8::Local<v8::String> v8_str(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  v8::String::Utf8Value utf8(isolate, value);
+  return *utf8 ? std::string(*utf8, utf8.length()) : std::string();
+}
+
+}  // namespace
+
+struct Store::Impl {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator;
+  v8::Isolate* isolate = nullptr;
+  v8::Global<v8::Context> context;
+  v8::Global<v8::WasmModuleObject> module;
+  v8::Global<v8::Object> exports;
+  WasmModuleInfo info;
+  std::string module_name;
+  StoreState state;
+  std::deque<Binding> bindings;  // deque: stable addresses for V8's callback data
+
+  static void host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& info);
+  std::string describe_exception(const v8::TryCatch& try_catch);
+};
+
+namespace {
+
+uint64_t arg_slot(const v8::Local<v8::Value>& value, ValType type) {
+  switch (type) {
+    case ValType::I32: return static_cast<uint32_t>(value.As<v8::Int32>()->Value());
+    case ValType::I64: return static_cast<uint64_t>(value.As<v8::BigInt>()->Int64Value());
+    case ValType::F32: return detail::to_slot(static_cast<float>(value.As<v8::Number>()->Value()));
+    case ValType::F64: return detail::to_slot(value.As<v8::Number>()->Value());
+  }
+  return 0;
+}
+
+v8::Local<v8::Value> result_value(v8::Isolate* isolate, uint64_t slot, ValType type) {
+  switch (type) {
+    case ValType::I32: return v8::Integer::New(isolate, detail::from_slot<int32_t>(slot));
+    case ValType::I64: return v8::BigInt::New(isolate, static_cast<int64_t>(slot));
+    case ValType::F32: return v8::Number::New(isolate, detail::from_slot<float>(slot));
+    case ValType::F64: return v8::Number::New(isolate, detail::from_slot<double>(slot));
+  }
+  return v8::Undefined(isolate);
+}
+
+}  // namespace
+
+void Store::Impl::host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* binding = static_cast<Binding*>(info.Data().As<v8::External>()->Value());
+  const HostFunction& fn = *binding->function;
+  StoreState& state = *binding->store;
+
+  uint64_t args[kMaxHostParams];
+  const size_t param_count = fn.type.params.size();
+  for (size_t i = 0; i < param_count; ++i) args[i] = arg_slot(info[static_cast<int>(i)], fn.type.params[i]);
+
+  state.refresh_memory();
+  HostCall call(state.memory);
+  uint64_t results[kMaxHostResults] = {};
+  fn.thunk(fn.self, call, args, results);
+
+  if (call.outcome() != HostCall::Outcome::Return) {
+    RunOutcome outcome;
+    if (call.outcome() == HostCall::Outcome::Exit) {
+      outcome.kind = RunOutcome::Kind::Exited;
+      outcome.exit_code = call.exit_code();
+    } else {
+      outcome.kind = RunOutcome::Kind::Trapped;
+      outcome.exit_code = 1;
+      outcome.trap_message = call.trap_message();
+    }
+    state.ended_by_host = std::move(outcome);
+    // Throwing unwinds the Wasm frames at once; terminating also defeats a guest catch_all.
+    state.isolate->ThrowException(v8::Null(state.isolate));
+    state.isolate->TerminateExecution();
+    return;
+  }
+
+  const auto& result_types = fn.type.results;
+  if (result_types.size() == 1) {
+    info.GetReturnValue().Set(result_value(state.isolate, results[0], result_types[0]));
+  } else if (result_types.size() > 1) {
+    v8::Local<v8::Array> array = v8::Array::New(state.isolate, static_cast<int>(result_types.size()));
+    v8::Local<v8::Context> context = state.isolate->GetCurrentContext();
+    for (size_t i = 0; i < result_types.size(); ++i) {
+      array->Set(context, static_cast<uint32_t>(i), result_value(state.isolate, results[i], result_types[i]))
+          .Check();
+    }
+    info.GetReturnValue().Set(array);
+  }
+}
+
+// One line: "<message> (at <function> wasm-function[N]:0xOFF)" from a caught exception.
+std::string Store::Impl::describe_exception(const v8::TryCatch& try_catch) {
+  v8::Local<v8::Context> ctx = context.Get(isolate);
+  v8::Local<v8::Value> exception = try_catch.Exception();
+  if (exception.IsEmpty()) return "unknown error";
+  std::string message;
+  std::string frame;
+  if (exception->IsObject()) {
+    v8::Local<v8::Object> object = exception.As<v8::Object>();
+    v8::Local<v8::Value> value;
+    if (object->Get(ctx, v8_str(isolate, "message")).ToLocal(&value)) message = to_std(isolate, value);
+    if (object->Get(ctx, v8_str(isolate, "stack")).ToLocal(&value) && value->IsString()) {
+      std::string stack = to_std(isolate, value);
+      size_t at = stack.find("\n    at ");
+      if (at != std::string::npos) {
+        size_t end = stack.find('\n', at + 1);
+        frame = stack.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+        // "wasm://wasm/<hash>:wasm-function[3]:0x2f" -> "wasm-function[3]:0x2f"
+        size_t url = frame.find("wasm://wasm/");
+        if (url != std::string::npos) {
+          size_t colon = frame.find(':', url + 12);
+          if (colon != std::string::npos) frame.erase(url, colon + 1 - url);
+        }
+      }
+    }
+  }
+  if (message.empty()) message = to_std(isolate, exception);
+  if (message == "Maximum call stack size exceeded") message = "call stack exhausted";
+  return frame.empty() ? message : message + " (at " + frame + ")";
+}
+
+Store::Store() : impl_(std::make_unique<Impl>()) {
+  initialize_engine(EngineConfig{});
+  impl_->allocator.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = impl_->allocator.get();
+  impl_->isolate = v8::Isolate::New(params);
+  impl_->state.isolate = impl_->isolate;
+  v8::Isolate::Scope isolate_scope(impl_->isolate);
+  v8::HandleScope handles(impl_->isolate);
+  impl_->context.Reset(impl_->isolate, v8::Context::New(impl_->isolate));
+}
+
+Store::~Store() {
+  impl_->exports.Reset();
+  impl_->module.Reset();
+  impl_->state.memory_object.Reset();
+  impl_->context.Reset();
+  impl_->isolate->Dispose();
+}
+
+void Store::compile(std::span<const uint8_t> bytes, const std::string& name) {
+  Impl& s = *impl_;
+  s.module_name = name;
+  std::string why;
+  std::optional<WasmModuleInfo> info = read_module_info(bytes, &why);
+  if (!info) throw EngineError(name + ": invalid module: " + why);
+
+  v8::Isolate::Scope isolate_scope(s.isolate);
+  v8::HandleScope handles(s.isolate);
+  v8::Context::Scope context_scope(s.context.Get(s.isolate));
+  v8::TryCatch try_catch(s.isolate);
+  v8::Local<v8::WasmModuleObject> module;
+  if (!v8::WasmModuleObject::Compile(s.isolate, {bytes.data(), bytes.size()}).ToLocal(&module)) {
+    throw EngineError(name + ": invalid module: " + s.describe_exception(try_catch));
+  }
+  s.module.Reset(s.isolate, module);
+  s.info = std::move(*info);
+}
+
+void Store::instantiate(const Linker& linker) {
+  Impl& s = *impl_;
+  if (s.module.IsEmpty()) throw EngineError("instantiate: no module compiled");
+  v8::Isolate* isolate = s.isolate;
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handles(isolate);
+  v8::Local<v8::Context> ctx = s.context.Get(isolate);
+  v8::Context::Scope context_scope(ctx);
+
+  // Resolve every import first so that one error lists all problems.
+  std::string problems;
+  v8::Local<v8::Object> imports = v8::Object::New(isolate);
+  for (const WasmImport& imp : s.info.imports) {
+    std::string where = "'" + imp.module + "'.'" + imp.name + "'";
+    if (imp.kind != ExternKind::Func) {
+      problems += "\n  " + where + ": imported " + extern_kind_name(imp.kind) +
+                  "s are not supported (only functions)";
+      continue;
+    }
+    const HostFunction* fn = linker.find(imp.module, imp.name);
+    if (fn == nullptr) {
+      problems += "\n  " + where + ": unknown import (the module expects a function " +
+                  imp.type_text + ")";
+      continue;
+    }
+    if (!imp.func_type || *imp.func_type != fn->type) {
+      problems += "\n  " + where + ": signature mismatch: module expects " + imp.type_text +
+                  ", host provides " + fn->type.to_string();
+      continue;
+    }
+    s.bindings.push_back(Binding{fn, &s.state});
+    v8::Local<v8::Function> function =
+        v8::Function::New(ctx, &Impl::host_trampoline, v8::External::New(isolate, &s.bindings.back()),
+                          static_cast<int>(fn->type.params.size()), v8::ConstructorBehavior::kThrow)
+            .ToLocalChecked();
+    v8::Local<v8::Value> namespace_value;
+    v8::Local<v8::String> module_key = v8_str(isolate, imp.module);
+    if (!imports->Get(ctx, module_key).ToLocal(&namespace_value) || !namespace_value->IsObject()) {
+      namespace_value = v8::Object::New(isolate);
+      imports->Set(ctx, module_key, namespace_value).Check();
+    }
+    namespace_value.As<v8::Object>()->Set(ctx, v8_str(isolate, imp.name), function).Check();
+  }
+  if (!problems.empty()) throw EngineError(s.module_name + ": cannot link module:" + problems);
+
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Object> webassembly =
+      ctx->Global()->Get(ctx, v8_str(isolate, "WebAssembly")).ToLocalChecked().As<v8::Object>();
+  v8::Local<v8::Function> instance_ctor =
+      webassembly->Get(ctx, v8_str(isolate, "Instance")).ToLocalChecked().As<v8::Function>();
+  v8::Local<v8::Value> ctor_args[] = {s.module.Get(isolate), imports};
+  v8::Local<v8::Object> instance;
+  if (!instance_ctor->NewInstance(ctx, 2, ctor_args).ToLocal(&instance)) {
+    std::string why = s.state.ended_by_host ? "the start function ended the guest"
+                                            : s.describe_exception(try_catch);
+    if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+    throw EngineError(s.module_name + ": instantiation failed: " + why);
+  }
+  v8::Local<v8::Object> exports =
+      instance->Get(ctx, v8_str(isolate, "exports")).ToLocalChecked().As<v8::Object>();
+  s.exports.Reset(isolate, exports);
+  v8::Local<v8::Value> memory;
+  if (exports->Get(ctx, v8_str(isolate, "memory")).ToLocal(&memory) && memory->IsWasmMemoryObject()) {
+    s.state.memory_object.Reset(isolate, memory.As<v8::WasmMemoryObject>());
+    s.state.refresh_memory();
+  }
+}
+
+bool Store::has_export(const std::string& name) const {
+  for (const WasmExport& e : impl_->info.exports) {
+    if (e.name == name) return true;
+  }
+  return false;
+}
+
+GuestMemory& Store::memory() {
+  impl_->state.refresh_memory();
+  return impl_->state.memory;
+}
+
+RunOutcome Store::call(const std::string& name) {
+  Impl& s = *impl_;
+  v8::Isolate* isolate = s.isolate;
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handles(isolate);
+  v8::Local<v8::Context> ctx = s.context.Get(isolate);
+  v8::Context::Scope context_scope(ctx);
+  if (s.exports.IsEmpty()) throw EngineError("call: module is not instantiated");
+
+  v8::Local<v8::Value> export_value;
+  if (!s.exports.Get(isolate)->Get(ctx, v8_str(isolate, name)).ToLocal(&export_value) ||
+      !export_value->IsFunction()) {
+    throw EngineError(s.module_name + ": no exported function '" + name + "'");
+  }
+  s.state.ended_by_host.reset();
+  v8::TryCatch try_catch(isolate);
+  v8::MaybeLocal<v8::Value> result =
+      export_value.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 0, nullptr);
+  if (!result.IsEmpty()) return RunOutcome{};
+  if (s.state.ended_by_host) {
+    if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+    return *s.state.ended_by_host;
+  }
+  RunOutcome trapped;
+  trapped.kind = RunOutcome::Kind::Trapped;
+  trapped.exit_code = 1;
+  trapped.trap_message = s.describe_exception(try_catch);
+  return trapped;
+}
+
+}  // namespace nnwasm::engine

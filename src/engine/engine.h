@@ -1,0 +1,75 @@
+// The Wasm engine: compiles a module, links it against host functions, runs `_start`.
+// This interface hides V8 completely; only src/engine/*.cc include <v8.h>.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "engine/host_function.h"
+
+namespace nnwasm::engine {
+
+// Thrown for failures before the guest runs: malformed module, link errors, engine setup.
+class EngineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Tiering : uint8_t {
+  Eager,       // Liftoff at once, every function recompiled by TurboFan in the background
+  Optimizing,  // TurboFan only, before the guest starts: slow start, top code from the start
+  Baseline,    // Liftoff only: fastest compile, slower code
+  Dynamic,     // V8's default: Liftoff first, only hot functions tier up to TurboFan
+};
+
+struct EngineConfig {
+  Tiering tiering = Tiering::Eager;
+  // Guard-page bounds checks via V8's trap handler (much faster memory access).
+  bool trap_handler = true;
+  // Extra V8 flags, space separated (expert use; see `node --v8-options`).
+  std::string v8_flags;
+};
+
+// Process-wide engine setup; call once before creating stores. Later calls are ignored.
+void initialize_engine(const EngineConfig& config);
+
+// How a guest's run ended.
+struct RunOutcome {
+  enum class Kind : uint8_t { Returned, Exited, Trapped };
+  Kind kind = Kind::Returned;
+  int32_t exit_code = 0;      // Returned: 0; Exited: proc_exit's code; Trapped: 1
+  std::string trap_message;   // Trapped: one line, e.g. "unreachable at abort (wasm-function[3]:0x2f)"
+};
+
+// One isolate holding one instance of one module. Not thread-safe; one per thread.
+class Store {
+ public:
+  Store();
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Compiles and validates `bytes`; `name` (usually the file name) appears in error messages.
+  void compile(std::span<const uint8_t> bytes, const std::string& name);
+
+  // Checks every import against `linker` (all missing or mismatched imports are listed in one
+  // EngineError), then instantiates. The linker's functions must outlive the store.
+  void instantiate(const Linker& linker);
+
+  // Calls the export `name` (no params, no results), e.g. "_start".
+  RunOutcome call(const std::string& name);
+
+  bool has_export(const std::string& name) const;
+
+  // The instance's exported "memory" (empty before instantiation or if none is exported).
+  GuestMemory& memory();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nnwasm::engine

@@ -1,0 +1,116 @@
+// Store: host calls with every value type, memory views after memory.grow, exit and traps.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "support/process.h"
+
+using namespace nnwasm::engine;
+
+namespace {
+
+struct TestHost {
+  int32_t record(HostCall&, int32_t a, int64_t b, float c, double d) {
+    ok = a == -5 && b == (int64_t{1} << 40) && c == 1.5f && d == 2.25;
+    return ok ? 42 : 0;
+  }
+  int32_t peek(HostCall& call, uint32_t address) {
+    seen_memory_size = call.memory().size();
+    return call.memory().read<uint8_t>(address).value_or(-1);
+  }
+  void exit(HostCall& call, int32_t code) { call.exit(code); }
+  void fail(HostCall& call) { call.trap("host says no"); }
+
+  bool ok = false;
+  size_t seen_memory_size = 0;
+};
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(nnwasm::test::guest_path("host_calls"), std::ios::binary);
+    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+    linker.define(bind_method<&TestHost::record>("test", "record", &host));
+    linker.define(bind_method<&TestHost::peek>("test", "peek", &host));
+    linker.define(bind_method<&TestHost::exit>("test", "exit", &host));
+    linker.define(bind_method<&TestHost::fail>("test", "fail", &host));
+    store.compile(bytes, "host_calls.wasm");
+    store.instantiate(linker);
+  }
+
+  TestHost host;
+  Linker linker;
+  Store store;
+};
+
+}  // namespace
+
+TEST_F(StoreTest, HostCallReceivesAllValueTypes) {
+  RunOutcome outcome = store.call("run_record");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Returned) << outcome.trap_message;
+  EXPECT_TRUE(host.ok);
+}
+
+TEST_F(StoreTest, HostSeesMemoryAfterGrow) {
+  EXPECT_EQ(store.memory().size(), 65536u);
+  RunOutcome outcome = store.call("grow_and_peek");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Returned) << outcome.trap_message;
+  EXPECT_EQ(host.seen_memory_size, 11u * 65536u);
+  EXPECT_EQ(store.memory().size(), 11u * 65536u);
+}
+
+TEST_F(StoreTest, ExitStopsTheGuestImmediately) {
+  RunOutcome outcome = store.call("exit_7");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Exited);
+  EXPECT_EQ(outcome.exit_code, 7);
+  // The store stays usable after an exit.
+  EXPECT_EQ(store.call("run_record").kind, RunOutcome::Kind::Returned);
+}
+
+TEST_F(StoreTest, HostTrapCarriesItsMessage) {
+  RunOutcome outcome = store.call("host_trap");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Trapped);
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.trap_message, "host says no");
+}
+
+TEST_F(StoreTest, StackOverflowIsATrap) {
+  RunOutcome outcome = store.call("stack_overflow");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Trapped);
+  EXPECT_NE(outcome.trap_message.find("call stack exhausted"), std::string::npos)
+      << outcome.trap_message;
+}
+
+TEST_F(StoreTest, UnknownExportIsAnError) {
+  EXPECT_THROW(store.call("no_such_export"), EngineError);
+}
+
+TEST(StoreErrors, LinkErrorListsEveryMissingImport) {
+  std::ifstream in(nnwasm::test::guest_path("missing_import"), std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  Store store;
+  store.compile(bytes, "missing_import.wasm");
+  Linker linker;
+  try {
+    store.instantiate(linker);
+    FAIL() << "instantiate should fail";
+  } catch (const EngineError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("'env'.'not_provided'"), std::string::npos) << message;
+    EXPECT_NE(message.find("'wasi_snapshot_preview1'.'no_such_function'"), std::string::npos);
+  }
+}
+
+TEST(StoreErrors, MalformedModuleNamesTheFile) {
+  const uint8_t bytes[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 0xff};
+  Store store;
+  try {
+    store.compile(bytes, "broken.wasm");
+    FAIL() << "compile should fail";
+  } catch (const EngineError& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.wasm"), std::string::npos) << e.what();
+  }
+}

@@ -1,0 +1,28 @@
+;; Module for in-process engine tests: calls test host functions and checks their results.
+(module
+  (import "test" "record" (func $record (param i32 i64 f32 f64) (result i32)))
+  (import "test" "peek" (func $peek (param i32) (result i32)))
+  (import "test" "exit" (func $exit (param i32)))
+  (import "test" "fail" (func $fail))
+  (memory (export "memory") 1)
+  ;; record(-5, 2^40, 1.5, 2.25) must return 42
+  (func (export "run_record")
+    (if (i32.ne (call $record (i32.const -5) (i64.const 1099511627776) (f32.const 1.5) (f64.const 2.25))
+                (i32.const 42))
+      (then unreachable)))
+  ;; grow by 10 pages, store 77 in the last byte of the grown memory, the host must read 77
+  (func (export "grow_and_peek")
+    (drop (memory.grow (i32.const 10)))
+    (i32.store8 (i32.const 720895) (i32.const 77))
+    (if (i32.ne (call $peek (i32.const 720895)) (i32.const 77))
+      (then unreachable)))
+  (func (export "exit_7")
+    (call $exit (i32.const 7))
+    unreachable)
+  (func (export "host_trap")
+    (call $fail)
+    unreachable)
+  (func $recurse (param i32) (result i32)
+    (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func (export "stack_overflow")
+    (drop (call $recurse (i32.const 0)))))

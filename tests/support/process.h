@@ -1,0 +1,23 @@
+// Test support: runs a command with optional stdin and captures its exit code, stdout, stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nnwasm::test {
+
+struct ProcessResult {
+  int exit_code = -1;   // the exit status, or 128 + signal when killed by a signal
+  std::string out;      // everything written to stdout
+  std::string err;      // everything written to stderr
+};
+
+// Runs argv[0] (searched in PATH) with `input` on stdin; an empty `cwd` keeps the current one.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
+                          const std::string& cwd = {});
+
+// Paths baked in by CMake.
+std::string nnwasm_binary();
+std::string guest_path(const std::string& name);  // build/guests/<name>.wasm
+
+}  // namespace nnwasm::test

@@ -1,0 +1,114 @@
+// nnwasm command line: `nnwasm run [options] MODULE [ARGS...]` (or `nnwasm MODULE ...`).
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <unistd.h>
+
+#include "run_command.h"
+#include "run_options.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+bool is_subcommand_or_global_flag(std::string_view arg) {
+  return arg == "run" || arg == "help" || arg == "--help" || arg == "-h" || arg == "--version" ||
+         arg == "-V";
+}
+
+void setup_logging() {
+  auto logger = spdlog::stderr_logger_st("nnwasm");
+  logger->set_pattern("nnwasm: %l: %v");
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setup_logging();
+
+  // `nnwasm MODULE ...` and `nnwasm --dir . MODULE ...` are shorthands for `nnwasm run ...`.
+  std::vector<char*> args(argv, argv + argc);
+  static char run_word[] = "run";
+  if (argc > 1 && !is_subcommand_or_global_flag(argv[1])) args.insert(args.begin() + 1, run_word);
+
+  CLI::App app{"nnwasm: a WebAssembly runtime for AI inference (WASI + WASI-NN)", "nnwasm"};
+  app.set_version_flag("-V,--version", std::string("nnwasm ") + NNWASM_VERSION + " (V8 engine)");
+  app.require_subcommand(1);
+
+  nnwasm::cli::RunOptions options;
+  std::vector<std::string> dirs, map_dirs, envs;
+  std::string tiering = "eager";
+  CLI::App* run = app.add_subcommand("run", "Run a WASI command module: run [OPTIONS] MODULE [ARGS...]");
+  run->prefix_command();  // everything after MODULE belongs to the guest
+  run->add_option("--dir", dirs,
+                  "Preopen a host directory: DIR, GUEST:HOST (WasmEdge) or HOST::GUEST (Wasmtime)")
+      ->take_last(false);
+  run->add_option("--map-dir,--mapdir", map_dirs, "Preopen HOST as GUEST: GUEST::HOST (WAMR)");
+  run->add_option("--env", envs, "Set a guest environment variable: KEY=VALUE, or KEY to inherit");
+  run->add_option("--argv0", options.argv0, "argv[0] seen by the guest (default: module file name)");
+  run->add_option("--invoke", options.invoke, "Exported function to run (default: _start)");
+  run->add_option("--tiering", tiering,
+                  "Wasm compilation: eager (default: Liftoff, then TurboFan in the background), "
+                  "optimizing (TurboFan before start), baseline (Liftoff only), dynamic (hot code only)")
+      ->check(CLI::IsMember({"eager", "optimizing", "baseline", "dynamic"}));
+  run->add_option("--v8-flags", options.engine.v8_flags, "Extra V8 flags (expert use)");
+  run->add_flag("!--no-trap-handler", options.engine.trap_handler,
+                "Use explicit bounds checks instead of guard pages");
+
+  try {
+    app.parse(static_cast<int>(args.size()), args.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+
+  std::vector<std::string> rest = run->remaining();
+  if (rest.empty()) {
+    spdlog::error("missing MODULE: usage: nnwasm run [OPTIONS] MODULE.wasm [ARGS...]");
+    return kUsageError;
+  }
+  options.module_path = rest.front();
+  options.guest_args.assign(rest.begin() + 1, rest.end());
+  if (!options.module_path.empty() && options.module_path.front() == '-') {
+    spdlog::error("unknown option '{}' (see nnwasm run --help)", options.module_path);
+    return kUsageError;
+  }
+
+  for (const std::string& d : dirs) {
+    nnwasm::wasi::Preopen preopen;
+    if (std::string e = nnwasm::cli::parse_dir(d, false, preopen); !e.empty()) {
+      spdlog::error("--dir {}", e);
+      return kUsageError;
+    }
+    options.preopens.push_back(preopen);
+  }
+  for (const std::string& d : map_dirs) {
+    nnwasm::wasi::Preopen preopen;
+    if (std::string e = nnwasm::cli::parse_dir(d, true, preopen); !e.empty()) {
+      spdlog::error("--map-dir {}", e);
+      return kUsageError;
+    }
+    options.preopens.push_back(preopen);
+  }
+  for (const std::string& e : envs) {
+    if (std::string err = nnwasm::cli::parse_env(e, options.env); !err.empty()) {
+      spdlog::error("--env {}", err);
+      return kUsageError;
+    }
+  }
+  using nnwasm::engine::Tiering;
+  options.engine.tiering = tiering == "optimizing" ? Tiering::Optimizing
+                           : tiering == "baseline" ? Tiering::Baseline
+                           : tiering == "dynamic"  ? Tiering::Dynamic
+                                                   : Tiering::Eager;
+
+  int code = nnwasm::cli::run_module(options);
+  // Leave without tearing V8 down: the guest is done and its output is flushed (guest writes go
+  // straight to the fds). Skipping static destructors saves several ms per run.
+  std::fflush(nullptr);
+  _exit(code);
+}

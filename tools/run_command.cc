@@ -1,0 +1,80 @@
+// `nnwasm run`: reads the module, builds WASI from the options, instantiates and runs it.
+#include "run_command.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace nnwasm::cli {
+
+namespace {
+
+bool read_file(const std::string& path, std::vector<uint8_t>& bytes, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  if (size < 0) {
+    error = path + ": cannot read (not a regular file?)";
+    return false;
+  }
+  bytes.resize(static_cast<size_t>(size));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  if (!in) {
+    error = path + ": read failed";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_module(const RunOptions& options) {
+  std::vector<uint8_t> bytes;
+  std::string error;
+  if (!read_file(options.module_path, bytes, error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+
+  wasi::WasiConfig wasi_config;
+  wasi_config.args.push_back(options.argv0.empty()
+                                 ? std::filesystem::path(options.module_path).filename().string()
+                                 : options.argv0);
+  wasi_config.args.insert(wasi_config.args.end(), options.guest_args.begin(),
+                          options.guest_args.end());
+  wasi_config.env = options.env;
+  wasi_config.preopens = options.preopens;
+
+  try {
+    engine::initialize_engine(options.engine);
+    wasi::Wasi wasi(std::move(wasi_config));
+    engine::Linker linker;
+    wasi.define_imports(linker);
+
+    engine::Store store;
+    store.compile(bytes, options.module_path);
+    store.instantiate(linker);
+    engine::RunOutcome outcome = store.call(options.invoke);
+    if (outcome.kind == engine::RunOutcome::Kind::Trapped) {
+      spdlog::error("{}: wasm trap: {}", options.module_path, outcome.trap_message);
+    }
+    return outcome.exit_code;
+  } catch (const engine::EngineError& e) {
+    spdlog::error("{}", e.what());
+  } catch (const wasi::WasiError& e) {
+    spdlog::error("{}", e.what());
+  }
+  return 1;
+}
+
+}  // namespace nnwasm::cli
