@@ -3,10 +3,10 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
-#include <unistd.h>
 
 #include "run_command.h"
 #include "run_options.h"
@@ -30,6 +30,8 @@ void setup_logging() {
 
 int main(int argc, char** argv) {
   setup_logging();
+  // A guest writing to a closed pipe gets EPIPE from fd_write instead of killing the runtime.
+  std::signal(SIGPIPE, SIG_IGN);
 
   // `nnwasm MODULE ...` and `nnwasm --dir . MODULE ...` are shorthands for `nnwasm run ...`.
   std::vector<char*> args(argv, argv + argc);
@@ -47,9 +49,11 @@ int main(int argc, char** argv) {
   run->prefix_command();  // everything after MODULE belongs to the guest
   run->add_option("--dir", dirs,
                   "Preopen a host directory: DIR, GUEST:HOST (WasmEdge) or HOST::GUEST (Wasmtime)")
-      ->take_last(false);
-  run->add_option("--map-dir,--mapdir", map_dirs, "Preopen HOST as GUEST: GUEST::HOST (WAMR)");
-  run->add_option("--env", envs, "Set a guest environment variable: KEY=VALUE, or KEY to inherit");
+      ->allow_extra_args(false);
+  run->add_option("--map-dir,--mapdir", map_dirs, "Preopen HOST as GUEST: GUEST::HOST (WAMR)")
+      ->allow_extra_args(false);
+  run->add_option("--env", envs, "Set a guest environment variable: KEY=VALUE, or KEY to inherit")
+      ->allow_extra_args(false);
   run->add_option("--argv0", options.argv0, "argv[0] seen by the guest (default: module file name)");
   run->add_option("--invoke", options.invoke, "Exported function to run (default: _start)");
   run->add_option("--tiering", tiering,
@@ -106,9 +110,8 @@ int main(int argc, char** argv) {
                            : tiering == "dynamic"  ? Tiering::Dynamic
                                                    : Tiering::Eager;
 
-  int code = nnwasm::cli::run_module(options);
-  // Leave without tearing V8 down: the guest is done and its output is flushed (guest writes go
-  // straight to the fds). Skipping static destructors saves several ms per run.
-  std::fflush(nullptr);
-  _exit(code);
+#ifndef NNWASM_SANITIZE
+  options.exit_when_done = true;  // sanitizer builds tear everything down to check it
+#endif
+  return nnwasm::cli::run_module(options);
 }

@@ -3,7 +3,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +70,10 @@ int run_module(const RunOptions& options) {
     engine::RunOutcome outcome = store.call(options.invoke);
     if (outcome.kind == engine::RunOutcome::Kind::Trapped) {
       spdlog::error("{}: wasm trap: {}", options.module_path, outcome.trap_message);
+    }
+    if (options.exit_when_done) {
+      std::fflush(nullptr);  // guest output went straight to the fds; this flushes our own
+      _exit(outcome.exit_code);
     }
     return outcome.exit_code;
   } catch (const engine::EngineError& e) {

@@ -17,6 +17,8 @@ struct RunOptions {
   std::vector<wasi::Preopen> preopens;
   engine::EngineConfig engine;
   std::string invoke = "_start";
+  // Exit the process as soon as the guest ends, skipping V8 teardown (~2 ms per run).
+  bool exit_when_done = false;
 };
 
 // Parses one --dir/--map-dir value in any peer's spelling into a preopen:

@@ -256,7 +256,7 @@ void Store::instantiate(const Linker& linker) {
   if (!instance_ctor->NewInstance(ctx, 2, ctor_args).ToLocal(&instance)) {
     std::string why = s.state.ended_by_host ? "the start function ended the guest"
                                             : s.describe_exception(try_catch);
-    if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+    isolate->CancelTerminateExecution();
     throw EngineError(s.module_name + ": instantiation failed: " + why);
   }
   v8::Local<v8::Object> exports =
@@ -277,6 +277,8 @@ bool Store::has_export(const std::string& name) const {
 }
 
 GuestMemory& Store::memory() {
+  v8::Isolate::Scope isolate_scope(impl_->isolate);
+  v8::HandleScope handles(impl_->isolate);
   impl_->state.refresh_memory();
   return impl_->state.memory;
 }
@@ -301,7 +303,8 @@ RunOutcome Store::call(const std::string& name) {
       export_value.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 0, nullptr);
   if (!result.IsEmpty()) return RunOutcome{};
   if (s.state.ended_by_host) {
-    if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
+    // Clears the termination whether or not it was already delivered, so the store stays usable.
+    isolate->CancelTerminateExecution();
     return *s.state.ended_by_host;
   }
   RunOutcome trapped;

@@ -94,10 +94,15 @@ class ManualWalk {
       // The last component.
       const bool follow = follow_final || must_be_dir_;
       if (must_be_dir_ && (flags & O_CREAT) != 0) {
+        // open("name/", O_CREAT): Linux reports EISDIR unless a symlink leads on.
         struct stat st;
         if (::fstatat(current(), component.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
           return errno == ENOENT ? Errno::kIsdir : last_host_errno();
         }
+        if (!S_ISLNK(st.st_mode)) return Errno::kIsdir;
+        Errno e = expand(component);
+        if (e != Errno::kSuccess) return e;
+        continue;
       }
       int open_flags = flags | O_NOFOLLOW | O_CLOEXEC;
       if (must_be_dir_) open_flags |= O_DIRECTORY;
@@ -187,7 +192,7 @@ Errno PathResolver::open(int dirfd, std::string_view path, int flags, mode_t mod
                          bool follow_final, UniqueFd* out) const {
   Errno e = check_guest_path(path);
   if (e != Errno::kSuccess) return e;
-  if ((flags & (O_CREAT | O_TMPFILE)) == 0) mode = 0;
+  if ((flags & O_CREAT) == 0 && (flags & O_TMPFILE) != O_TMPFILE) mode = 0;
   if (uses_openat2()) {
     int openat2_flags = flags | O_CLOEXEC | (follow_final ? 0 : O_NOFOLLOW);
     e = open_openat2(dirfd, std::string(path), openat2_flags, mode, out);

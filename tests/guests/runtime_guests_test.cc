@@ -162,3 +162,9 @@ TEST(RuntimeCli, VersionAndHelp) {
   EXPECT_NE(h.out.find("--dir"), std::string::npos) << h.out;
   EXPECT_NE(h.out.find("--env"), std::string::npos);
 }
+
+TEST(RuntimeGuests, PostMvpFeaturesWork) {
+  auto r = run_process({nnwasm_binary(), guest_path("wasm_features")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}

@@ -1,0 +1,242 @@
+// Wasi: setup (stdio and preopened directories), define_imports binding every preview1 function,
+// and the marshalling helpers shared by the wasi*.cc files.
+
+#include "wasi/wasi.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+
+#include "wasi/wasi_impl.h"
+
+namespace nnwasm::wasi {
+namespace {
+
+constexpr std::string_view kModule = "wasi_snapshot_preview1";
+
+// Binds `Method` like engine::bind_method, but with a thunk that turns any C++ exception into
+// an errno result (kNomem for bad_alloc), so that none can unwind into the engine.
+template <auto Method>
+struct Guarded;
+
+template <class C, class... Args, int32_t (C::*Method)(HostCall&, Args...)>
+struct Guarded<Method> {
+  static engine::HostFunction bind(std::string_view name, C* self) {
+    engine::HostFunction function = engine::bind_method<Method>(kModule, name, self);
+    function.thunk = &thunk;
+    return function;
+  }
+
+  static void thunk(void* self, HostCall& call, const uint64_t* args, uint64_t* results) {
+    int32_t result;
+    try {
+      result = invoke(static_cast<C*>(self), call, args, std::index_sequence_for<Args...>{});
+    } catch (const std::bad_alloc&) {
+      result = ret(Errno::kNomem);
+    } catch (...) {
+      result = ret(Errno::kIo);
+    }
+    results[0] = static_cast<uint32_t>(result);
+  }
+
+  template <size_t... I>
+  static int32_t invoke(C* self, HostCall& call, const uint64_t* args, std::index_sequence<I...>) {
+    return (self->*Method)(call, from_slot<Args>(args[I])...);
+  }
+
+  template <class T>
+  static T from_slot(uint64_t slot) {
+    if constexpr (sizeof(T) == 4) {
+      return static_cast<T>(static_cast<uint32_t>(slot));
+    } else {
+      return static_cast<T>(slot);
+    }
+  }
+};
+
+}  // namespace
+
+Wasi::Impl::Impl(WasiConfig config_in) : config(std::move(config_in)) {
+  iov_scratch.reserve(kMaxIovecs);
+  const int stdio[3] = {config.stdin_fd, config.stdout_fd, config.stderr_fd};
+  for (uint32_t i = 0; i < 3; ++i) {
+    if (stdio[i] >= 0) fds.insert_at(i, std::make_unique<FdEntry>(stdio[i], false));
+  }
+  uint32_t next = 3;
+  for (const Preopen& preopen : config.preopens) {
+    int fd = ::open(preopen.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      throw WasiError("cannot open directory '" + preopen.host_path + "' to preopen as '" +
+                      preopen.guest_path + "': " + std::strerror(errno));
+    }
+    auto entry = std::make_unique<FdEntry>(fd, true);
+    entry->set_preopen(preopen.guest_path);
+    if (fds.insert_at(next++, std::move(entry)) != Errno::kSuccess) {
+      throw WasiError("too many preopened directories");
+    }
+  }
+}
+
+Wasi::Wasi(WasiConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Wasi::~Wasi() = default;
+
+void Wasi::define_imports(engine::Linker& linker) {
+  Impl* self = impl_.get();
+#define NNWASM_WASI_BIND(name) linker.define(Guarded<&Impl::name>::bind(#name, self))
+  NNWASM_WASI_BIND(args_get);
+  NNWASM_WASI_BIND(args_sizes_get);
+  NNWASM_WASI_BIND(environ_get);
+  NNWASM_WASI_BIND(environ_sizes_get);
+  NNWASM_WASI_BIND(clock_res_get);
+  NNWASM_WASI_BIND(clock_time_get);
+  NNWASM_WASI_BIND(fd_advise);
+  NNWASM_WASI_BIND(fd_allocate);
+  NNWASM_WASI_BIND(fd_close);
+  NNWASM_WASI_BIND(fd_datasync);
+  NNWASM_WASI_BIND(fd_fdstat_get);
+  NNWASM_WASI_BIND(fd_fdstat_set_flags);
+  NNWASM_WASI_BIND(fd_fdstat_set_rights);
+  NNWASM_WASI_BIND(fd_filestat_get);
+  NNWASM_WASI_BIND(fd_filestat_set_size);
+  NNWASM_WASI_BIND(fd_filestat_set_times);
+  NNWASM_WASI_BIND(fd_pread);
+  NNWASM_WASI_BIND(fd_prestat_get);
+  NNWASM_WASI_BIND(fd_prestat_dir_name);
+  NNWASM_WASI_BIND(fd_pwrite);
+  NNWASM_WASI_BIND(fd_read);
+  NNWASM_WASI_BIND(fd_readdir);
+  NNWASM_WASI_BIND(fd_renumber);
+  NNWASM_WASI_BIND(fd_seek);
+  NNWASM_WASI_BIND(fd_sync);
+  NNWASM_WASI_BIND(fd_tell);
+  NNWASM_WASI_BIND(fd_write);
+  NNWASM_WASI_BIND(path_create_directory);
+  NNWASM_WASI_BIND(path_filestat_get);
+  NNWASM_WASI_BIND(path_filestat_set_times);
+  NNWASM_WASI_BIND(path_link);
+  NNWASM_WASI_BIND(path_open);
+  NNWASM_WASI_BIND(path_readlink);
+  NNWASM_WASI_BIND(path_remove_directory);
+  NNWASM_WASI_BIND(path_rename);
+  NNWASM_WASI_BIND(path_symlink);
+  NNWASM_WASI_BIND(path_unlink_file);
+  NNWASM_WASI_BIND(poll_oneoff);
+  NNWASM_WASI_BIND(proc_raise);
+  NNWASM_WASI_BIND(sched_yield);
+  NNWASM_WASI_BIND(random_get);
+  NNWASM_WASI_BIND(sock_accept);
+  NNWASM_WASI_BIND(sock_recv);
+  NNWASM_WASI_BIND(sock_send);
+  NNWASM_WASI_BIND(sock_shutdown);
+#undef NNWASM_WASI_BIND
+  // proc_exit has no result and cannot throw.
+  linker.define(engine::bind_method<&Impl::proc_exit>(kModule, "proc_exit", self));
+}
+
+Errno gather_iovecs(const GuestMemory& memory, uint32_t iovs, uint32_t count,
+                    std::vector<struct iovec>* out) {
+  if (count > kMaxIovecs) return Errno::kInval;
+  auto array = memory.slice(iovs, uint64_t{count} * layout::kIovecSize);
+  if (!array) return Errno::kFault;
+  out->clear();
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t buf;
+    uint32_t len;
+    std::memcpy(&buf, array->data() + i * layout::kIovecSize + layout::kIovecBuf, 4);
+    std::memcpy(&len, array->data() + i * layout::kIovecSize + layout::kIovecLen, 4);
+    auto bytes = memory.slice(buf, len);
+    if (!bytes) return Errno::kFault;
+    out->push_back({bytes->data(), bytes->size()});
+  }
+  return Errno::kSuccess;
+}
+
+Errno read_guest_string(const GuestMemory& memory, uint32_t ptr, uint32_t len, std::string* out) {
+  auto bytes = memory.slice(ptr, len);
+  if (!bytes) return Errno::kFault;
+  out->assign(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  return Errno::kSuccess;
+}
+
+Filetype filetype_of(mode_t mode, int fd) noexcept {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return Filetype::kRegularFile;
+    case S_IFDIR:
+      return Filetype::kDirectory;
+    case S_IFLNK:
+      return Filetype::kSymbolicLink;
+    case S_IFCHR:
+      return Filetype::kCharacterDevice;
+    case S_IFBLK:
+      return Filetype::kBlockDevice;
+    case S_IFSOCK: {
+      int type = 0;
+      socklen_t length = sizeof type;
+      if (fd >= 0 && ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 &&
+          type == SOCK_DGRAM) {
+        return Filetype::kSocketDgram;
+      }
+      return Filetype::kSocketStream;
+    }
+    default:
+      return Filetype::kUnknown;  // FIFOs have no preview1 filetype
+  }
+}
+
+namespace {
+
+uint64_t nanoseconds(const struct timespec& ts) noexcept {
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+template <class T>
+void put(uint8_t* base, uint32_t offset, T value) noexcept {
+  std::memcpy(base + offset, &value, sizeof value);
+}
+
+}  // namespace
+
+Errno write_filestat(GuestMemory& memory, uint32_t out, const struct stat& st, int fd) noexcept {
+  uint8_t bytes[layout::kFilestatSize] = {};
+  put<uint64_t>(bytes, layout::kFilestatDev, st.st_dev);
+  put<uint64_t>(bytes, layout::kFilestatIno, st.st_ino);
+  put<uint8_t>(bytes, layout::kFilestatFiletype, static_cast<uint8_t>(filetype_of(st.st_mode, fd)));
+  put<uint64_t>(bytes, layout::kFilestatNlink, st.st_nlink);
+  put<uint64_t>(bytes, layout::kFilestatSizeField, static_cast<uint64_t>(st.st_size));
+  put<uint64_t>(bytes, layout::kFilestatAtim, nanoseconds(st.st_atim));
+  put<uint64_t>(bytes, layout::kFilestatMtim, nanoseconds(st.st_mtim));
+  put<uint64_t>(bytes, layout::kFilestatCtim, nanoseconds(st.st_ctim));
+  return memory.write_bytes(out, bytes, sizeof bytes) ? Errno::kSuccess : Errno::kFault;
+}
+
+Errno times_from_fstflags(uint64_t atim, uint64_t mtim, uint32_t fst_flags,
+                          struct timespec times[2]) noexcept {
+  if ((fst_flags & ~uint32_t{fstflags::kAll}) != 0) return Errno::kInval;
+  if ((fst_flags & fstflags::kAtim) && (fst_flags & fstflags::kAtimNow)) return Errno::kInval;
+  if ((fst_flags & fstflags::kMtim) && (fst_flags & fstflags::kMtimNow)) return Errno::kInval;
+  auto convert = [](uint64_t ns, bool set, bool now, struct timespec* ts) {
+    if (now) {
+      ts->tv_sec = 0;
+      ts->tv_nsec = UTIME_NOW;
+    } else if (set) {
+      ts->tv_sec = static_cast<time_t>(ns / 1000000000ull);
+      ts->tv_nsec = static_cast<long>(ns % 1000000000ull);
+    } else {
+      ts->tv_sec = 0;
+      ts->tv_nsec = UTIME_OMIT;
+    }
+  };
+  convert(atim, fst_flags & fstflags::kAtim, fst_flags & fstflags::kAtimNow, &times[0]);
+  convert(mtim, fst_flags & fstflags::kMtim, fst_flags & fstflags::kMtimNow, &times[1]);
+  return Errno::kSuccess;
+}
+
+}  // namespace nnwasm::wasi
