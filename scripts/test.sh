@@ -10,9 +10,6 @@ ctest --test-dir "$ROOT/build" --output-on-failure -j "$(nproc)"
 
 if [ "${1:-}" != "--no-sanitize" ]; then
   BUILD_TYPE=Debug "$ROOT/scripts/build.sh" "$ROOT/build-asan" -DNNWASM_SANITIZE=ON -DNNWASM_BUILD_BENCH=OFF
-  # V8 manages its own signals and memory; leak checks would report V8's process-lifetime state.
-  ASAN_OPTIONS="detect_leaks=0:handle_segv=0:allow_user_segv_handler=1" \
-  UBSAN_OPTIONS="print_stacktrace=1" \
-    ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$(nproc)"
+  UBSAN_OPTIONS="print_stacktrace=1" ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$(nproc)"
 fi
 echo "all tests passed"

@@ -1,7 +1,7 @@
 // nnwasm command line: `nnwasm run [options] MODULE [ARGS...]` (or `nnwasm MODULE ...`).
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   nnwasm::cli::RunOptions options;
   std::vector<std::string> dirs, map_dirs, envs;
   std::string tiering = "eager";
-  CLI::App* run = app.add_subcommand("run", "Run a WASI command module: run [OPTIONS] MODULE [ARGS...]");
+  CLI::App* run =
+      app.add_subcommand("run", "Run a WASI command module: run [OPTIONS] MODULE [ARGS...]");
   run->prefix_command();  // everything after MODULE belongs to the guest
   run->add_option("--dir", dirs,
                   "Preopen a host directory: DIR, GUEST:HOST (WasmEdge) or HOST::GUEST (Wasmtime)")
@@ -54,11 +55,13 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   run->add_option("--env", envs, "Set a guest environment variable: KEY=VALUE, or KEY to inherit")
       ->allow_extra_args(false);
-  run->add_option("--argv0", options.argv0, "argv[0] seen by the guest (default: module file name)");
+  run->add_option("--argv0", options.argv0,
+                  "argv[0] seen by the guest (default: module file name)");
   run->add_option("--invoke", options.invoke, "Exported function to run (default: _start)");
-  run->add_option("--tiering", tiering,
-                  "Wasm compilation: eager (default: Liftoff, then TurboFan in the background), "
-                  "optimizing (TurboFan before start), baseline (Liftoff only), dynamic (hot code only)")
+  run->add_option(
+         "--tiering", tiering,
+         "Wasm compilation: eager (default: Liftoff, then TurboFan in the background), "
+         "optimizing (TurboFan before start), baseline (Liftoff only), dynamic (hot code only)")
       ->check(CLI::IsMember({"eager", "optimizing", "baseline", "dynamic"}));
   run->add_option("--v8-flags", options.engine.v8_flags, "Extra V8 flags (expert use)");
   run->add_flag("!--no-trap-handler", options.engine.trap_handler,

@@ -11,7 +11,8 @@ std::string parse_dir(const std::string& value, bool map_dir, wasi::Preopen& out
   if (double_colon != std::string::npos) {
     std::string left = value.substr(0, double_colon);
     std::string right = value.substr(double_colon + 2);
-    if (left.empty() || right.empty()) return "'" + value + "': expected HOST::GUEST or GUEST::HOST";
+    if (left.empty() || right.empty())
+      return "'" + value + "': expected HOST::GUEST or GUEST::HOST";
     out = map_dir ? wasi::Preopen{left, right} : wasi::Preopen{right, left};
     return {};
   }

@@ -66,20 +66,28 @@ namespace {
 
 uint64_t arg_slot(const v8::Local<v8::Value>& value, ValType type) {
   switch (type) {
-    case ValType::I32: return static_cast<uint32_t>(value.As<v8::Int32>()->Value());
-    case ValType::I64: return static_cast<uint64_t>(value.As<v8::BigInt>()->Int64Value());
-    case ValType::F32: return detail::to_slot(static_cast<float>(value.As<v8::Number>()->Value()));
-    case ValType::F64: return detail::to_slot(value.As<v8::Number>()->Value());
+    case ValType::I32:
+      return static_cast<uint32_t>(value.As<v8::Int32>()->Value());
+    case ValType::I64:
+      return static_cast<uint64_t>(value.As<v8::BigInt>()->Int64Value());
+    case ValType::F32:
+      return detail::to_slot(static_cast<float>(value.As<v8::Number>()->Value()));
+    case ValType::F64:
+      return detail::to_slot(value.As<v8::Number>()->Value());
   }
   return 0;
 }
 
 v8::Local<v8::Value> result_value(v8::Isolate* isolate, uint64_t slot, ValType type) {
   switch (type) {
-    case ValType::I32: return v8::Integer::New(isolate, detail::from_slot<int32_t>(slot));
-    case ValType::I64: return v8::BigInt::New(isolate, static_cast<int64_t>(slot));
-    case ValType::F32: return v8::Number::New(isolate, detail::from_slot<float>(slot));
-    case ValType::F64: return v8::Number::New(isolate, detail::from_slot<double>(slot));
+    case ValType::I32:
+      return v8::Integer::New(isolate, detail::from_slot<int32_t>(slot));
+    case ValType::I64:
+      return v8::BigInt::New(isolate, static_cast<int64_t>(slot));
+    case ValType::F32:
+      return v8::Number::New(isolate, detail::from_slot<float>(slot));
+    case ValType::F64:
+      return v8::Number::New(isolate, detail::from_slot<double>(slot));
   }
   return v8::Undefined(isolate);
 }
@@ -93,7 +101,8 @@ void Store::Impl::host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& inf
 
   uint64_t args[kMaxHostParams];
   const size_t param_count = fn.type.params.size();
-  for (size_t i = 0; i < param_count; ++i) args[i] = arg_slot(info[static_cast<int>(i)], fn.type.params[i]);
+  for (size_t i = 0; i < param_count; ++i)
+    args[i] = arg_slot(info[static_cast<int>(i)], fn.type.params[i]);
 
   state.refresh_memory();
   HostCall call(state.memory);
@@ -121,10 +130,13 @@ void Store::Impl::host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& inf
   if (result_types.size() == 1) {
     info.GetReturnValue().Set(result_value(state.isolate, results[0], result_types[0]));
   } else if (result_types.size() > 1) {
-    v8::Local<v8::Array> array = v8::Array::New(state.isolate, static_cast<int>(result_types.size()));
+    v8::Local<v8::Array> array =
+        v8::Array::New(state.isolate, static_cast<int>(result_types.size()));
     v8::Local<v8::Context> context = state.isolate->GetCurrentContext();
     for (size_t i = 0; i < result_types.size(); ++i) {
-      array->Set(context, static_cast<uint32_t>(i), result_value(state.isolate, results[i], result_types[i]))
+      array
+          ->Set(context, static_cast<uint32_t>(i),
+                result_value(state.isolate, results[i], result_types[i]))
           .Check();
     }
     info.GetReturnValue().Set(array);
@@ -141,7 +153,8 @@ std::string Store::Impl::describe_exception(const v8::TryCatch& try_catch) {
   if (exception->IsObject()) {
     v8::Local<v8::Object> object = exception.As<v8::Object>();
     v8::Local<v8::Value> value;
-    if (object->Get(ctx, v8_str(isolate, "message")).ToLocal(&value)) message = to_std(isolate, value);
+    if (object->Get(ctx, v8_str(isolate, "message")).ToLocal(&value))
+      message = to_std(isolate, value);
     if (object->Get(ctx, v8_str(isolate, "stack")).ToLocal(&value) && value->IsString()) {
       std::string stack = to_std(isolate, value);
       size_t at = stack.find("\n    at ");
@@ -222,8 +235,8 @@ void Store::instantiate(const Linker& linker) {
     }
     const HostFunction* fn = linker.find(imp.module, imp.name);
     if (fn == nullptr) {
-      problems += "\n  " + where + ": unknown import (the module expects a function " +
-                  imp.type_text + ")";
+      problems +=
+          "\n  " + where + ": unknown import (the module expects a function " + imp.type_text + ")";
       continue;
     }
     if (!imp.func_type || *imp.func_type != fn->type) {
@@ -233,7 +246,8 @@ void Store::instantiate(const Linker& linker) {
     }
     s.bindings.push_back(Binding{fn, &s.state});
     v8::Local<v8::Function> function =
-        v8::Function::New(ctx, &Impl::host_trampoline, v8::External::New(isolate, &s.bindings.back()),
+        v8::Function::New(ctx, &Impl::host_trampoline,
+                          v8::External::New(isolate, &s.bindings.back()),
                           static_cast<int>(fn->type.params.size()), v8::ConstructorBehavior::kThrow)
             .ToLocalChecked();
     v8::Local<v8::Value> namespace_value;
@@ -263,7 +277,8 @@ void Store::instantiate(const Linker& linker) {
       instance->Get(ctx, v8_str(isolate, "exports")).ToLocalChecked().As<v8::Object>();
   s.exports.Reset(isolate, exports);
   v8::Local<v8::Value> memory;
-  if (exports->Get(ctx, v8_str(isolate, "memory")).ToLocal(&memory) && memory->IsWasmMemoryObject()) {
+  if (exports->Get(ctx, v8_str(isolate, "memory")).ToLocal(&memory) &&
+      memory->IsWasmMemoryObject()) {
     s.state.memory_object.Reset(isolate, memory.As<v8::WasmMemoryObject>());
     s.state.refresh_memory();
   }

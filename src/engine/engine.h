@@ -40,8 +40,9 @@ void initialize_engine(const EngineConfig& config);
 struct RunOutcome {
   enum class Kind : uint8_t { Returned, Exited, Trapped };
   Kind kind = Kind::Returned;
-  int32_t exit_code = 0;      // Returned: 0; Exited: proc_exit's code; Trapped: 1
-  std::string trap_message;   // Trapped: one line, e.g. "unreachable at abort (wasm-function[3]:0x2f)"
+  int32_t exit_code = 0;  // Returned: 0; Exited: proc_exit's code; Trapped: 1
+  std::string
+      trap_message;  // Trapped: one line, e.g. "unreachable at abort (wasm-function[3]:0x2f)"
 };
 
 // One isolate holding one instance of one module. Not thread-safe; one per thread.

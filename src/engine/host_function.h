@@ -16,6 +16,9 @@ namespace nnwasm::engine {
 
 enum class ValType : uint8_t { I32, I64, F32, F64 };
 
+// "i32", "i64", "f32" or "f64".
+const char* val_type_name(ValType type);
+
 struct FuncType {
   std::vector<ValType> params;
   std::vector<ValType> results;
@@ -74,11 +77,16 @@ namespace detail {
 
 template <class T>
 constexpr ValType val_type_of() {
-  if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, uint32_t>) return ValType::I32;
-  else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, uint64_t>) return ValType::I64;
-  else if constexpr (std::is_same_v<T, float>) return ValType::F32;
-  else if constexpr (std::is_same_v<T, double>) return ValType::F64;
-  else static_assert(sizeof(T) == 0, "host function parameters must be i32/i64/f32/f64 types");
+  if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, uint32_t>)
+    return ValType::I32;
+  else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, uint64_t>)
+    return ValType::I64;
+  else if constexpr (std::is_same_v<T, float>)
+    return ValType::F32;
+  else if constexpr (std::is_same_v<T, double>)
+    return ValType::F64;
+  else
+    static_assert(sizeof(T) == 0, "host function parameters must be i32/i64/f32/f64 types");
 }
 
 template <class T>
@@ -128,7 +136,8 @@ void invoke(void* self, HostCall& call, const uint64_t* args, uint64_t* results,
             std::index_sequence<I...>) {
   auto* object = static_cast<typename Traits::Class*>(self);
   if constexpr (std::is_void_v<typename Traits::Result>) {
-    (object->*Method)(call, from_slot<std::tuple_element_t<I, typename Traits::ArgTuple>>(args[I])...);
+    (object->*Method)(call,
+                      from_slot<std::tuple_element_t<I, typename Traits::ArgTuple>>(args[I])...);
   } else {
     results[0] = to_slot((object->*Method)(
         call, from_slot<std::tuple_element_t<I, typename Traits::ArgTuple>>(args[I])...));

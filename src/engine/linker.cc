@@ -5,17 +5,21 @@
 
 namespace nnwasm::engine {
 
-namespace {
 const char* val_type_name(ValType type) {
   switch (type) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
+    case ValType::I32:
+      return "i32";
+    case ValType::I64:
+      return "i64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
   }
   return "?";
 }
 
+namespace {
 std::string join(const std::vector<ValType>& types) {
   std::string out = "(";
   for (size_t i = 0; i < types.size(); ++i) {
@@ -26,7 +30,9 @@ std::string join(const std::vector<ValType>& types) {
 }
 }  // namespace
 
-std::string FuncType::to_string() const { return join(params) + " -> " + join(results); }
+std::string FuncType::to_string() const {
+  return join(params) + " -> " + join(results);
+}
 
 void Linker::define(HostFunction function) {
   auto same_name = [&](const HostFunction& f) {

@@ -8,11 +8,16 @@ namespace nnwasm::engine {
 
 const char* extern_kind_name(ExternKind kind) {
   switch (kind) {
-    case ExternKind::Func: return "function";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
-    case ExternKind::Tag: return "tag";
+    case ExternKind::Func:
+      return "function";
+    case ExternKind::Table:
+      return "table";
+    case ExternKind::Memory:
+      return "memory";
+    case ExternKind::Global:
+      return "global";
+    case ExternKind::Tag:
+      return "tag";
   }
   return "?";
 }
@@ -78,24 +83,31 @@ struct ParsedType {
 
 std::optional<ValType> numeric_type(uint8_t code) {
   switch (code) {
-    case 0x7f: return ValType::I32;
-    case 0x7e: return ValType::I64;
-    case 0x7d: return ValType::F32;
-    case 0x7c: return ValType::F64;
-    default: return std::nullopt;
+    case 0x7f:
+      return ValType::I32;
+    case 0x7e:
+      return ValType::I64;
+    case 0x7d:
+      return ValType::F32;
+    case 0x7c:
+      return ValType::F64;
+    default:
+      return std::nullopt;
   }
 }
 
+// Wasm text name of a value type code (non-numeric ones only appear in messages).
 std::string_view type_code_name(uint8_t code) {
+  if (auto numeric = numeric_type(code)) return val_type_name(*numeric);
   switch (code) {
-    case 0x7f: return "i32";
-    case 0x7e: return "i64";
-    case 0x7d: return "f32";
-    case 0x7c: return "f64";
-    case 0x7b: return "v128";
-    case 0x70: return "funcref";
-    case 0x6f: return "externref";
-    default: return "?";
+    case 0x7b:
+      return "v128";
+    case 0x70:
+      return "funcref";
+    case 0x6f:
+      return "externref";
+    default:
+      return "?";
   }
 }
 
@@ -106,8 +118,10 @@ bool read_types(Reader& r, std::vector<ValType>& numeric, bool& all_numeric, std
     uint8_t code = r.byte();
     if (i != 0) text += ", ";
     text += type_code_name(code);
-    if (auto t = numeric_type(code)) numeric.push_back(*t);
-    else all_numeric = false;
+    if (auto t = numeric_type(code))
+      numeric.push_back(*t);
+    else
+      all_numeric = false;
   }
   text += ")";
   return !r.failed();
@@ -161,11 +175,23 @@ std::optional<WasmModuleInfo> read_module_info(std::span<const uint8_t> bytes, s
             imp.type_text = types[index].text;
             break;
           }
-          case ExternKind::Table: s.byte(); s.limits(); break;
-          case ExternKind::Memory: s.limits(); break;
-          case ExternKind::Global: s.byte(); s.byte(); break;
-          case ExternKind::Tag: s.byte(); s.uleb(); break;
-          default: return fail("unknown import kind");
+          case ExternKind::Table:
+            s.byte();
+            s.limits();
+            break;
+          case ExternKind::Memory:
+            s.limits();
+            break;
+          case ExternKind::Global:
+            s.byte();
+            s.byte();
+            break;
+          case ExternKind::Tag:
+            s.byte();
+            s.uleb();
+            break;
+          default:
+            return fail("unknown import kind");
         }
         info.imports.push_back(std::move(imp));
       }

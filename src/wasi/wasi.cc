@@ -47,16 +47,7 @@ struct Guarded<Method> {
 
   template <size_t... I>
   static int32_t invoke(C* self, HostCall& call, const uint64_t* args, std::index_sequence<I...>) {
-    return (self->*Method)(call, from_slot<Args>(args[I])...);
-  }
-
-  template <class T>
-  static T from_slot(uint64_t slot) {
-    if constexpr (sizeof(T) == 4) {
-      return static_cast<T>(static_cast<uint32_t>(slot));
-    } else {
-      return static_cast<T>(slot);
-    }
+    return (self->*Method)(call, engine::detail::from_slot<Args>(args[I])...);
   }
 };
 

@@ -30,7 +30,8 @@ TEST(WasmBinary, ReadsImportsWithTypesAndExports) {
   EXPECT_EQ(info->imports[0].func_type->to_string(), "(i32, i64, f32, f64) -> (i32)");
   EXPECT_EQ(info->imports[2].type_text, "(i32) -> ()");
   bool has_memory = false;
-  for (const WasmExport& e : info->exports) has_memory |= e.name == "memory" && e.kind == ExternKind::Memory;
+  for (const WasmExport& e : info->exports)
+    has_memory |= e.name == "memory" && e.kind == ExternKind::Memory;
   EXPECT_TRUE(has_memory);
 }
 

@@ -45,7 +45,7 @@ class SandboxTree : public ::testing::Test {
       std::string item = rel.string();
       if (entry.is_regular_file()) {
         std::ifstream in(entry.path());
-        item += "=" + std::string(std::istreambuf_iterator<char>(in), {});
+        item.append("=").append(std::istreambuf_iterator<char>(in), {});
       }
       state.insert(item);
     }
@@ -75,9 +75,9 @@ TEST_F(SandboxTree, FileOperationsInsideAPreopen) {
 
 TEST_F(SandboxTree, EveryPreopenSpellingWorks) {
   const std::vector<std::vector<std::string>> spellings = {
-      {"--dir", sandbox() + "::/sandbox"},   // Wasmtime
-      {"--dir", "/sandbox:" + sandbox()},    // WasmEdge
-      {"--map-dir", "/sandbox::" + sandbox()},  // WAMR
+      {"--dir", sandbox() + "::/sandbox"},                         // Wasmtime
+      {"--dir", std::string("/sandbox:").append(sandbox())},       // WasmEdge
+      {"--map-dir", std::string("/sandbox::").append(sandbox())},  // WAMR
   };
   for (const auto& spelling : spellings) {
     std::vector<std::string> argv = {nnwasm_binary(), "run"};
@@ -87,8 +87,9 @@ TEST_F(SandboxTree, EveryPreopenSpellingWorks) {
     EXPECT_EQ(r.exit_code, 0) << spelling[0] << " " << spelling[1] << ": " << r.err;
   }
   // --dir DIR: same name inside and out (relative to the working directory).
-  auto r = run_process({nnwasm_binary(), "run", "--dir", "sandbox", guest_path("wasi_files"), "sandbox"},
-                       "", root.string());
+  auto r =
+      run_process({nnwasm_binary(), "run", "--dir", "sandbox", guest_path("wasi_files"), "sandbox"},
+                  "", root.string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -79,7 +79,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-std::string nnwasm_binary() { return NNWASM_TEST_BINARY; }
+std::string nnwasm_binary() {
+  return NNWASM_TEST_BINARY;
+}
 std::string guest_path(const std::string& name) {
   return std::string(NNWASM_TEST_GUEST_DIR) + "/" + name + ".wasm";
 }

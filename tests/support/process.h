@@ -7,9 +7,9 @@
 namespace nnwasm::test {
 
 struct ProcessResult {
-  int exit_code = -1;   // the exit status, or 128 + signal when killed by a signal
-  std::string out;      // everything written to stdout
-  std::string err;      // everything written to stderr
+  int exit_code = -1;  // the exit status, or 128 + signal when killed by a signal
+  std::string out;     // everything written to stdout
+  std::string err;     // everything written to stderr
 };
 
 // Runs argv[0] (searched in PATH) with `input` on stdin; an empty `cwd` keeps the current one.
