@@ -20,6 +20,7 @@ APT_PACKAGES=(
   wasi-libc libclang-rt-14-dev-wasm32 wabt
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libbenchmark-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
+  python3-torch python3-onnx python3-numpy python3-sklearn
 )
 
 missing=()
@@ -64,8 +65,75 @@ if [ ! -f "$V8_PREFIX/.complete" ]; then
 fi
 log "V8 (libnode $LIBNODE_VERSION) at $V8_PREFIX"
 
+# --- ONNX Runtime 1.29 (onnx backend) from npm ----------------------------------------------
+# The Unity package com.github.asus4.onnxruntime ships the official Linux x64 build of ONNX
+# Runtime 1.29.0; `npm pack` only downloads the tarball (no install scripts run).
+ORT_VERSION="1.29"
+ORT_NPM="com.github.asus4.onnxruntime@0.4.9"
+ORT_PREFIX="$CACHE/onnxruntime-$ORT_VERSION"
+if [ ! -f "$ORT_PREFIX/.complete" ]; then
+  log "fetching ONNX Runtime $ORT_VERSION ($ORT_NPM)"
+  rm -rf "$ORT_PREFIX"
+  mkdir -p "$ORT_PREFIX/lib" "$ORT_PREFIX/include"
+  ort_tmp=$(mktemp -d)
+  (cd "$ort_tmp" && npm pack --silent "$ORT_NPM" >/dev/null && tar xzf ./*.tgz)
+  ort_pkg="$ort_tmp/package"
+  cp "$ort_pkg/Plugins/Linux/x64/libonnxruntime.so" \
+     "$ort_pkg/Plugins/Linux/x64/libonnxruntime_providers_shared.so" "$ORT_PREFIX/lib/"
+  ln -s libonnxruntime.so "$ORT_PREFIX/lib/libonnxruntime.so.1"
+  cp "$ort_pkg/Plugins/iOS~/onnxruntime.xcframework/ios-arm64_x86_64-simulator/onnxruntime.framework/Headers/"*.h \
+     "$ORT_PREFIX/include/"
+  rm -rf "$ort_tmp"
+  touch "$ORT_PREFIX/.complete"
+fi
+log "ONNX Runtime $ORT_VERSION at $ORT_PREFIX"
+
+# Optional CUDA execution provider (best effort, never fails the setup): the sister package holds
+# only libonnxruntime_providers_{cuda,tensorrt,shared}.so (CUDA 13, cuBLAS 13, cuDNN 9 at run
+# time). ONNX Runtime loads providers from the directory of libonnxruntime.so, so the GPU prefix
+# holds its own copy of the library next to them; configure with -DNNWASM_ONNX_CUDA=ON to use it.
+ORT_GPU_NPM="com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9"
+ORT_GPU_PREFIX="$CACHE/onnxruntime-gpu-$ORT_VERSION"
+ort_gpu_fetch() {
+  local size tmp
+  # The registry publishes no unpackedSize for this package: fall back to the tarball's size.
+  size=$(npm view "$ORT_GPU_NPM" dist.unpackedSize 2>/dev/null || true)
+  if [ -z "$size" ]; then
+    size=$(curl -sfIL "$(npm view "$ORT_GPU_NPM" dist.tarball 2>/dev/null)" \
+           | tr -d '\r' | awk 'tolower($1)=="content-length:" {n=$2} END {print n}')
+  fi
+  if [ -z "$size" ] || [ "$size" -gt 500000000 ]; then
+    log "skipping $ORT_GPU_NPM (size '${size:-unknown}' unknown or over 500 MB)"
+    return 1
+  fi
+  log "fetching $ORT_GPU_NPM ($((size / 1000000)) MB)"
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && npm pack --silent "$ORT_GPU_NPM" >/dev/null && tar xzf ./*.tgz); then
+    rm -rf "$tmp"
+    return 1
+  fi
+  rm -rf "$ORT_GPU_PREFIX"
+  mkdir -p "$ORT_GPU_PREFIX/lib"
+  cp "$tmp"/package/Plugins/Linux/x64/*.so "$ORT_GPU_PREFIX/lib/"
+  cp "$ORT_PREFIX/lib/libonnxruntime.so" "$ORT_GPU_PREFIX/lib/"
+  ln -s libonnxruntime.so "$ORT_GPU_PREFIX/lib/libonnxruntime.so.1"
+  ln -s "$ORT_PREFIX/include" "$ORT_GPU_PREFIX/include"
+  rm -rf "$tmp"
+  touch "$ORT_GPU_PREFIX/.complete"
+}
+if [ ! -f "$ORT_GPU_PREFIX/.complete" ]; then
+  ort_gpu_fetch || log "ONNX Runtime CUDA provider not installed (optional)"
+fi
+ORT_GPU_CMAKE=""
+if [ -f "$ORT_GPU_PREFIX/.complete" ]; then
+  ORT_GPU_CMAKE="set(NNWASM_ORT_GPU_PREFIX \"$ORT_GPU_PREFIX\" CACHE PATH \"ONNX Runtime with the CUDA provider\")"
+fi
+# --- end ONNX Runtime ------------------------------------------------------------------------
+
 # The build reads this file to find everything the setup installed.
 cat > "$CACHE/paths.cmake" <<EOC
 set(NNWASM_V8_PREFIX "$V8_PREFIX" CACHE PATH "prefix holding usr/include/node and libnode")
+set(NNWASM_ORT_PREFIX "$ORT_PREFIX" CACHE PATH "ONNX Runtime prefix (include/, lib/)")
+$ORT_GPU_CMAKE
 EOC
 log "done (cache: $CACHE)"

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "backends_command.h"
 #include "run_command.h"
 #include "run_options.h"
 
@@ -16,7 +17,7 @@ namespace {
 constexpr int kUsageError = 2;
 
 bool is_subcommand_or_global_flag(std::string_view arg) {
-  return arg == "run" || arg == "help" || arg == "--help" || arg == "-h" || arg == "--version" ||
+  return arg == "run" || arg == "backends" || arg == "help" || arg == "--help" || arg == "-h" || arg == "--version" ||
          arg == "-V";
 }
 
@@ -67,10 +68,74 @@ int main(int argc, char** argv) {
   run->add_flag("!--no-trap-handler", options.engine.trap_handler,
                 "Use explicit bounds checks instead of guard pages");
 
+  // WASI-NN options, shared by `run` and `backends`.
+  std::vector<std::string> backend_dirs, backend_order, preloads, graph_dirs;
+  bool strict_target = false, keep_backends = false;
+  auto add_backend_options = [&](CLI::App* cmd) {
+    cmd->add_option("--nn-backend-dir", backend_dirs, "Directory with backend plugins (first searched)")
+        ->allow_extra_args(false);
+    cmd->add_option("--nn-backend-order", backend_order,
+                    "Preferred backends by name, e.g. onnx,torch (overrides automatic ranking)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    cmd->add_flag("--nn-strict-target", strict_target,
+                  "Fail instead of falling back to CPU when the asked device is missing");
+    cmd->add_flag("--nn-keep-backends", keep_backends, "Never unload a backend plugin once loaded");
+  };
+  add_backend_options(run);
+  run->add_option("--nn-preload", preloads,
+                  "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")
+      ->allow_extra_args(false);
+  run->add_option("--nn-graph", graph_dirs, "Named model ENCODING::DIR (Wasmtime spelling)")
+      ->allow_extra_args(false);
+  run->add_option("--nn-max-graphs", options.quotas.max_graphs, "Graphs per instance (default 64)");
+  run->add_option("--nn-max-contexts", options.quotas.max_contexts,
+                  "Execution contexts per instance (default 256)");
+  run->add_option("--nn-max-tensor-bytes", options.quotas.max_tensor_bytes,
+                  "Bytes per input tensor (default 1 GiB)");
+  run->add_option("--nn-max-model-bytes", options.quotas.max_model_bytes,
+                  "Bytes of a model loaded from guest memory (default 4 GiB)");
+
+  std::string explain_model, explain_encoding = "autodetect", explain_target = "auto";
+  CLI::App* backends = app.add_subcommand("backends", "List backend plugins and their devices");
+  add_backend_options(backends);
+  backends->add_option("--explain", explain_model, "Show how a backend is chosen for MODEL");
+  backends->add_option("--encoding", explain_encoding, "Encoding for --explain (default autodetect)");
+  backends->add_option("--target", explain_target, "Target for --explain (default auto)");
+
   try {
     app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+
+  nnwasm::nn::BackendConfig& backend_config = options.backends;
+  std::vector<std::string> builtin = nnwasm::cli::builtin_backend_dirs();
+  backend_config.dirs = nnwasm::nn::BackendManager::default_dirs(backend_dirs, "");
+  backend_config.dirs.insert(backend_config.dirs.end(), builtin.begin(), builtin.end());
+  backend_config.order = backend_order;
+  backend_config.strict_target = strict_target;
+  backend_config.keep_alive = keep_backends;
+  if (backends->parsed()) {
+    return nnwasm::cli::list_backends(backend_config, explain_model, explain_encoding,
+                                      explain_target);
+  }
+
+  for (const std::string& spec : preloads) {
+    nnwasm::nn::NamedModel model;
+    if (auto s = nnwasm::nn::parse_preload(spec, &model); !s.is_ok()) {
+      spdlog::error("{}", s.message);
+      return kUsageError;
+    }
+    options.named_models.push_back(std::move(model));
+  }
+  for (const std::string& spec : graph_dirs) {
+    nnwasm::nn::NamedModel model;
+    if (auto s = nnwasm::nn::parse_graph_dir(spec, &model); !s.is_ok()) {
+      spdlog::error("{}", s.message);
+      return kUsageError;
+    }
+    options.named_models.push_back(std::move(model));
   }
 
   std::vector<std::string> rest = run->remaining();

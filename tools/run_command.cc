@@ -1,6 +1,8 @@
 // `nnwasm run`: reads the module, builds WASI from the options, instantiates and runs it.
 #include "run_command.h"
 
+#include "nn/abi/wasi_nn.h"
+
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -60,9 +62,15 @@ int run_module(const RunOptions& options) {
 
   try {
     engine::initialize_engine(options.engine);
+    nn::NnRuntime nn_runtime(options.backends);
+    nn_runtime.quotas = options.quotas;
+    for (const nn::NamedModel& model : options.named_models) nn_runtime.models.add(model);
+
     wasi::Wasi wasi(std::move(wasi_config));
+    nn::WasiNn wasi_nn(nn_runtime);
     engine::Linker linker;
     wasi.define_imports(linker);
+    wasi_nn.define_imports(linker);
 
     engine::Store store;
     store.compile(bytes, options.module_path);

@@ -2,6 +2,7 @@
 #include "run_options.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace nnwasm::cli {
 
@@ -27,6 +28,14 @@ std::string parse_dir(const std::string& value, bool map_dir, wasi::Preopen& out
   if (map_dir) return "'" + value + "': --map-dir expects GUEST::HOST";
   out = wasi::Preopen{value, value};
   return {};
+}
+
+std::vector<std::string> builtin_backend_dirs() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  std::filesystem::path dir = exe.parent_path();
+  return {(dir / "backends").string(), (dir.parent_path() / "lib" / "nnwasm" / "backends").string()};
 }
 
 std::string parse_env(const std::string& value, std::vector<std::string>& env) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "nn/session.h"
 #include "wasi/wasi.h"
 
 namespace nnwasm::cli {
@@ -17,6 +18,10 @@ struct RunOptions {
   std::vector<wasi::Preopen> preopens;
   engine::EngineConfig engine;
   std::string invoke = "_start";
+  // WASI-NN
+  nn::BackendConfig backends;
+  nn::Quotas quotas;
+  std::vector<nn::NamedModel> named_models;  // --nn-preload, --nn-graph
   // Exit the process as soon as the guest ends, skipping V8 teardown (~2 ms per run).
   bool exit_when_done = false;
 };
@@ -26,6 +31,10 @@ struct RunOptions {
 //   and with map_dir=true GUEST::HOST (WAMR --map-dir, Wasmtime's old --mapdir).
 // Returns an empty error string on success.
 std::string parse_dir(const std::string& value, bool map_dir, wasi::Preopen& out);
+
+// The backend plugin dirs nnwasm searches besides --nn-backend-dir and NNWASM_BACKEND_PATH:
+// <dir of the executable>/backends (build tree) and <dir>/../lib/nnwasm/backends (install).
+std::vector<std::string> builtin_backend_dirs();
 
 // Parses `--env` values: KEY=VALUE, or KEY alone to pass the host's value through.
 std::string parse_env(const std::string& value, std::vector<std::string>& env);

@@ -1,0 +1,202 @@
+// BackendManager: plugin discovery and backend/device selection with an explainable score.
+#include "nn/backend_manager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace nnwasm::nn {
+
+namespace fs = std::filesystem;
+
+uint32_t resolve_ambiguous_encoding(uint32_t encoding, std::span<const uint8_t> head) {
+  if (encoding != 5 && encoding != 6) return encoding;
+  bool gguf = head.size() >= 4 && std::memcmp(head.data(), "GGUF", 4) == 0;
+  return gguf ? NNWASM_ENCODING_GGML : NNWASM_ENCODING_AUTODETECT;
+}
+
+BackendManager::BackendManager(BackendConfig config) : config_(std::move(config)) {}
+
+std::vector<std::string> BackendManager::default_dirs(std::vector<std::string> explicit_dirs,
+                                                      const std::string& builtin_dir) {
+  if (const char* env = std::getenv("NNWASM_BACKEND_PATH")) {
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      size_t colon = rest.find(':');
+      std::string_view dir = rest.substr(0, colon);
+      if (!dir.empty()) explicit_dirs.emplace_back(dir);
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  if (!builtin_dir.empty()) explicit_dirs.push_back(builtin_dir);
+  return explicit_dirs;
+}
+
+std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<BackendPlugin>> found;
+  std::vector<std::string> seen_names;
+  for (const std::string& dir : config_.dirs) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::string file = entry.path().filename().string();
+      if (file.rfind("libnnwasm-", 0) == 0 && entry.path().extension() == ".so") {
+        files.push_back(entry.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+      // The first directory that has a given file name wins (like PATH).
+      std::string file_name = file.filename().string();
+      if (std::find(seen_names.begin(), seen_names.end(), file_name) != seen_names.end()) continue;
+      seen_names.push_back(file_name);
+      auto& plugin = by_path_[file.string()];
+      if (!plugin) plugin = std::make_shared<BackendPlugin>(file.string(), config_.keep_alive);
+      found.push_back(plugin);
+    }
+  }
+  return found;
+}
+
+namespace {
+
+bool has_device(const PluginInfo& info, uint32_t target) {
+  return std::any_of(info.devices.begin(), info.devices.end(),
+                     [&](const nnwasm_device& d) { return d.target == target; });
+}
+
+std::string device_list(const PluginInfo& info) {
+  std::string out;
+  for (const nnwasm_device& d : info.devices) {
+    if (!out.empty()) out += ", ";
+    out += d.name;
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<const uint8_t> head,
+                                Selection* out, std::string* explanation) {
+  encoding = resolve_ambiguous_encoding(encoding, head);
+  const bool autodetect = encoding == NNWASM_ENCODING_AUTODETECT;
+  if (target > NNWASM_TARGET_AUTO) {
+    return nn_error(NNWASM_INVALID_ARGUMENT, "unknown execution target " + std::to_string(target) +
+                                                 " (expected 0=cpu, 1=gpu, 2=tpu or 3=auto)");
+  }
+
+  struct Candidate {
+    std::shared_ptr<BackendPlugin> plugin;
+    const PluginInfo* info;
+    long score;
+    uint32_t target;
+    bool fell_back;
+  };
+  std::vector<Candidate> candidates;
+  std::vector<std::string> device_misses;  // plugins that fit but lack the asked device
+  auto explain = [&](const std::string& line) {
+    if (explanation) *explanation += line + "\n";
+  };
+
+  for (const auto& plugin : plugins()) {
+    std::string error;
+    const PluginInfo* info = plugin->info(&error);
+    if (info == nullptr) {
+      std::lock_guard lock(mutex_);
+      if (std::find(warned_.begin(), warned_.end(), plugin->path()) == warned_.end()) {
+        warned_.push_back(plugin->path());
+        spdlog::warn("{}", error);
+      }
+      explain("  " + plugin->path() + ": unusable: " + error);
+      continue;
+    }
+    std::string label = "  " + info->name + " " + info->version;
+    long fit;
+    if (autodetect) {
+      std::shared_ptr<PluginHandle> handle = plugin->open(&error);
+      uint32_t confidence = 0;
+      if (handle) handle->backend().sniff(head.data(), head.size(), &confidence);
+      if (confidence == 0) {
+        explain(label + ": does not recognise the model bytes (sniff 0)");
+        continue;
+      }
+      fit = std::min<uint32_t>(confidence, 100);
+    } else {
+      if (std::find(info->encodings.begin(), info->encodings.end(), encoding) ==
+          info->encodings.end()) {
+        explain(label + ": does not handle encoding " + encoding_name(encoding));
+        continue;
+      }
+      fit = 100;
+    }
+
+    uint32_t chosen_target = target;
+    bool fell_back = false;
+    long device_score;
+    if (target == NNWASM_TARGET_AUTO) {
+      chosen_target = has_device(*info, NNWASM_TARGET_GPU) ? NNWASM_TARGET_GPU : NNWASM_TARGET_CPU;
+      device_score = chosen_target == NNWASM_TARGET_GPU ? 20 : 10;
+    } else if (has_device(*info, target)) {
+      device_score = 20;
+    } else {
+      device_misses.push_back(info->name + " (devices: " + device_list(*info) + ")");
+      if (target == NNWASM_TARGET_CPU || config_.strict_target ||
+          !has_device(*info, NNWASM_TARGET_CPU)) {
+        explain(label + ": no " + target_name(target) + " device (has: " + device_list(*info) + ")");
+        continue;
+      }
+      chosen_target = NNWASM_TARGET_CPU;
+      fell_back = true;
+      device_score = 0;
+    }
+
+    long order_bonus = 0;
+    auto pos = std::find(config_.order.begin(), config_.order.end(), info->name);
+    if (pos != config_.order.end()) order_bonus = 1000000L * (config_.order.end() - pos);
+    long score = order_bonus + fit * 1000 + device_score * 10 + info->priority;
+    explain(label + ": " + (autodetect ? "sniff " + std::to_string(fit) : "handles encoding") +
+            ", target " + target_name(chosen_target) + (fell_back ? " (fallback)" : "") +
+            ", devices: " + device_list(*info) + ", score " + std::to_string(score));
+    candidates.push_back({plugin, info, score, chosen_target, fell_back});
+  }
+
+  if (candidates.empty()) {
+    std::string what = autodetect ? "recognises these model bytes"
+                                  : "handles encoding " + encoding_name(encoding);
+    if (!device_misses.empty() && target != NNWASM_TARGET_AUTO) {
+      std::string who;
+      for (const auto& m : device_misses) who += (who.empty() ? "" : "; ") + m;
+      return nn_error(config_.strict_target ? NNWASM_UNSUPPORTED_OPERATION : NNWASM_NOT_FOUND,
+                      "no " + target_name(target) + " device for backends that " + what + ": " +
+                          who +
+                          (config_.strict_target ? " (--nn-strict-target forbids CPU fallback)"
+                                                 : ""));
+    }
+    return nn_error(autodetect ? NNWASM_INVALID_ENCODING : NNWASM_NOT_FOUND,
+                    "no backend " + what +
+                        "; install its plugin (libnnwasm-<name>.so) or point "
+                        "--nn-backend-dir / NNWASM_BACKEND_PATH at it");
+  }
+  const Candidate& best = *std::max_element(
+      candidates.begin(), candidates.end(),
+      [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
+  std::string error;
+  out->plugin = best.plugin->open(&error);
+  if (!out->plugin) return nn_error(NNWASM_RUNTIME_ERROR, error);
+  out->encoding = encoding;
+  out->target = best.target;
+  if (best.fell_back) {
+    spdlog::warn("backend '{}' has no {} device; running on cpu (use --nn-strict-target to fail "
+                 "instead)",
+                 best.info->name, target_name(target));
+  }
+  explain("  winner: " + best.info->name + " on " + target_name(best.target));
+  return NnStatus::ok();
+}
+
+}  // namespace nnwasm::nn

@@ -1,0 +1,61 @@
+// BackendManager: finds backend plugins (libnnwasm-*.so) in the plugin path and chooses one
+// for a model by encoding, content sniffing and device availability.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nn/backend_plugin.h"
+#include "nn/nn_error.h"
+
+namespace nnwasm::nn {
+
+struct BackendConfig {
+  // Searched in order: --nn-backend-dir, NNWASM_BACKEND_PATH (':'-separated), install dir.
+  std::vector<std::string> dirs;
+  std::vector<std::string> order;  // --nn-backend-order: preferred backend names first
+  bool strict_target = false;      // --nn-strict-target: no CPU fallback for gpu/tpu
+  bool keep_alive = false;         // never close a plugin once opened
+};
+
+// The chosen backend, open, with the target to load on.
+struct Selection {
+  std::shared_ptr<PluginHandle> plugin;
+  uint32_t encoding = 0;  // resolved (5/6 and autodetect replaced where known)
+  uint32_t target = NNWASM_TARGET_CPU;
+};
+
+class BackendManager {
+ public:
+  explicit BackendManager(BackendConfig config);
+
+  // The default search path: the given dirs, then NNWASM_BACKEND_PATH, then `builtin_dir`.
+  static std::vector<std::string> default_dirs(std::vector<std::string> explicit_dirs,
+                                               const std::string& builtin_dir);
+
+  // Rescans the plugin dirs (new files are picked up) and returns every plugin found.
+  std::vector<std::shared_ptr<BackendPlugin>> plugins();
+
+  // Chooses a backend for a model. `head` is the start of the model bytes (for sniffing).
+  // `explanation`, when given, receives one line per candidate and the verdict.
+  NnStatus select(uint32_t encoding, uint32_t target, std::span<const uint8_t> head,
+                  Selection* out, std::string* explanation = nullptr);
+
+  const BackendConfig& config() const { return config_; }
+
+ private:
+  BackendConfig config_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<BackendPlugin>> by_path_;
+  std::vector<std::string> warned_;  // broken plugins already reported
+};
+
+// Resolves the encodings 5 and 6, which WasmEdge and WAMR number differently (ABI.md section
+// 3): GGUF bytes -> ggml, anything else -> autodetect. Other values pass through.
+uint32_t resolve_ambiguous_encoding(uint32_t encoding, std::span<const uint8_t> head);
+
+}  // namespace nnwasm::nn

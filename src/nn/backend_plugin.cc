@@ -1,0 +1,97 @@
+// BackendPlugin: dlopen(RTLD_NOW | RTLD_LOCAL), ABI version check, close on last reference.
+#include "nn/backend_plugin.h"
+
+#include <dlfcn.h>
+
+namespace nnwasm::nn {
+
+PluginHandle::PluginHandle(void* library, const nnwasm_backend* backend, std::string path)
+    : library_(library), backend_(backend), path_(std::move(path)) {}
+
+PluginHandle::~PluginHandle() { dlclose(library_); }
+
+std::string PluginHandle::last_error(const char* fallback) const {
+  const char* message = backend_->last_error ? backend_->last_error() : nullptr;
+  return message != nullptr && message[0] != '\0' ? message : fallback;
+}
+
+BackendPlugin::BackendPlugin(std::string path, bool keep_alive)
+    : path_(std::move(path)), keep_alive_(keep_alive) {}
+
+bool BackendPlugin::is_open() const {
+  std::lock_guard lock(mutex_);
+  return !open_.expired();
+}
+
+std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
+  std::lock_guard lock(mutex_);
+  if (auto handle = open_.lock()) return handle;
+  if (!broken_.empty()) {
+    *error = broken_;
+    return nullptr;
+  }
+  auto fail = [&](std::string why) -> std::shared_ptr<PluginHandle> {
+    broken_ = "backend plugin " + path_ + " skipped: " + why;
+    *error = broken_;
+    return nullptr;
+  };
+  void* library = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) return fail(dlerror());
+  auto entry = reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL));
+  if (entry == nullptr) {
+    dlclose(library);
+    return fail("it does not export " NNWASM_BACKEND_ENTRY_SYMBOL);
+  }
+  const nnwasm_backend* backend = entry();
+  if (backend == nullptr) {
+    dlclose(library);
+    return fail("its entry point returned no backend (framework failed to initialize?)");
+  }
+  if (backend->abi_version != NNWASM_BACKEND_ABI_VERSION) {
+    std::string why = "built for plugin ABI version " + std::to_string(backend->abi_version) +
+                      ", this nnwasm uses " + std::to_string(NNWASM_BACKEND_ABI_VERSION) +
+                      "; rebuild it against this nnwasm's include/nnwasm/backend.h";
+    dlclose(library);
+    return fail(why);
+  }
+  if (backend->struct_size < sizeof(nnwasm_backend) || backend->name == nullptr ||
+      backend->probe == nullptr || backend->sniff == nullptr || backend->load == nullptr ||
+      backend->graph_free == nullptr || backend->context_create == nullptr ||
+      backend->context_free == nullptr || backend->set_input == nullptr ||
+      backend->compute == nullptr || backend->get_output == nullptr ||
+      backend->last_error == nullptr) {
+    dlclose(library);
+    return fail("its descriptor lacks required functions");
+  }
+  auto handle = std::make_shared<PluginHandle>(library, backend, path_);
+  open_ = handle;
+  if (keep_alive_) pinned_ = handle;
+  if (!info_) {
+    auto info = std::make_unique<PluginInfo>();
+    info->name = backend->name;
+    info->version = backend->version ? backend->version : "";
+    info->encodings.assign(backend->encodings, backend->encodings + backend->encoding_count);
+    info->flags = backend->flags;
+    info->priority = backend->priority;
+    nnwasm_device devices[16];
+    uint32_t count = 0;
+    if (backend->probe(devices, 16, &count) == NNWASM_SUCCESS) {
+      info->devices.assign(devices, devices + std::min<uint32_t>(count, 16));
+    }
+    info_ = std::move(info);
+  }
+  return handle;
+}
+
+const PluginInfo* BackendPlugin::info(std::string* error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (info_) return info_.get();
+  }
+  std::shared_ptr<PluginHandle> handle = open(error);  // closes again when `handle` goes
+  if (!handle) return nullptr;
+  std::lock_guard lock(mutex_);
+  return info_.get();
+}
+
+}  // namespace nnwasm::nn

@@ -1,0 +1,68 @@
+// BackendPlugin: one backend shared library on disk, opened on demand with dlopen and closed
+// again when nothing holds it (its graphs keep it open through PluginHandle references).
+#pragma once
+
+#include <nnwasm/backend.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace nnwasm::nn {
+
+// An open plugin. Destroying the last reference dlcloses the library.
+class PluginHandle {
+ public:
+  PluginHandle(void* library, const nnwasm_backend* backend, std::string path);
+  ~PluginHandle();
+  PluginHandle(const PluginHandle&) = delete;
+  PluginHandle& operator=(const PluginHandle&) = delete;
+
+  const nnwasm_backend& backend() const { return *backend_; }
+  const std::string& path() const { return path_; }
+  // The plugin's last error on this thread, or `fallback` when it left none.
+  std::string last_error(const char* fallback) const;
+
+ private:
+  void* library_;
+  const nnwasm_backend* backend_;
+  std::string path_;
+};
+
+// What a plugin said about itself the first time it was opened (kept after it is closed).
+struct PluginInfo {
+  std::string name;
+  std::string version;
+  std::vector<uint32_t> encodings;
+  std::vector<nnwasm_device> devices;
+  uint32_t flags = 0;
+  int32_t priority = 0;
+};
+
+class BackendPlugin {
+ public:
+  BackendPlugin(std::string path, bool keep_alive);
+
+  const std::string& path() const { return path_; }
+
+  // Opens the library (or returns the open one). On failure returns nullptr and sets `error`;
+  // a broken plugin is remembered and not retried.
+  std::shared_ptr<PluginHandle> open(std::string* error);
+
+  // Identity and devices; opens the plugin the first time. nullptr if it cannot be opened.
+  const PluginInfo* info(std::string* error);
+
+  bool is_open() const;
+
+ private:
+  std::string path_;
+  bool keep_alive_;
+  mutable std::mutex mutex_;
+  std::weak_ptr<PluginHandle> open_;
+  std::shared_ptr<PluginHandle> pinned_;  // keep_alive: never closed
+  std::unique_ptr<PluginInfo> info_;
+  std::string broken_;  // non-empty: why it cannot be used
+};
+
+}  // namespace nnwasm::nn

@@ -1,0 +1,60 @@
+// Graph and Context: a loaded model and one inference state, each owning its backend handle
+// and keeping the backend plugin open while it lives.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "nn/backend_plugin.h"
+#include "nn/nn_error.h"
+
+namespace nnwasm::nn {
+
+class Graph {
+ public:
+  Graph(std::shared_ptr<PluginHandle> plugin, nnwasm_graph* handle, uint32_t target,
+        std::string description);
+  ~Graph();
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  const nnwasm_backend& backend() const { return plugin_->backend(); }
+  const PluginHandle& plugin() const { return *plugin_; }
+  nnwasm_graph* handle() const { return handle_; }
+  uint32_t target() const { return target_; }
+  // e.g. "model 'digits' (onnx on cpu)", for messages.
+  const std::string& description() const { return description_; }
+  // Serializes compute on graphs whose backend is not re-entrant per graph.
+  std::mutex* compute_mutex() { return reentrant_ ? nullptr : &compute_mutex_; }
+
+ private:
+  std::shared_ptr<PluginHandle> plugin_;  // declared first: destroyed after the graph is freed
+  nnwasm_graph* handle_;
+  uint32_t target_;
+  std::string description_;
+  bool reentrant_;
+  std::mutex compute_mutex_;
+};
+
+class Context {
+ public:
+  // Creates a backend context on `graph`; returns nullptr and sets `status` on failure.
+  static std::unique_ptr<Context> create(std::shared_ptr<Graph> graph, NnStatus* status);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  Graph& graph() const { return *graph_; }
+  nnwasm_context* handle() const { return handle_; }
+
+  // Calls into the backend, converting a failure into an NnStatus with the backend's message.
+  NnStatus check(nnwasm_status code, const char* operation) const;
+
+ private:
+  Context(std::shared_ptr<Graph> graph, nnwasm_context* handle);
+  std::shared_ptr<Graph> graph_;
+  nnwasm_context* handle_;
+};
+
+}  // namespace nnwasm::nn

@@ -1,0 +1,194 @@
+// Named models: preload parsing, lazy shared loading, and the common load_graph path.
+#include "nn/model_registry.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace nnwasm::nn {
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t end = text.find(separator, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+// A read-only private mapping of a model file, for backends without load_file.
+class MappedFile {
+ public:
+  ~MappedFile() {
+    if (data_ != nullptr && size_ != 0) munmap(data_, size_);
+  }
+  NnStatus open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return nn_error(NNWASM_MODEL_NOT_FOUND,
+                      "cannot open model file '" + path + "': " + std::strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return nn_error(NNWASM_MODEL_NOT_FOUND, "model path '" + path + "' is not a regular file");
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ != 0) {
+      void* data = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (data == MAP_FAILED) {
+        ::close(fd);
+        return nn_error(NNWASM_RUNTIME_ERROR, "cannot map '" + path + "': " + std::strerror(errno));
+      }
+      data_ = data;
+    }
+    ::close(fd);
+    return NnStatus::ok();
+  }
+  nnwasm_bytes bytes() const { return {static_cast<const uint8_t*>(data_), size_}; }
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace
+
+NnStatus parse_preload(const std::string& spec, NamedModel* out) {
+  std::vector<std::string> parts = split(spec, ':');
+  if (parts.size() < 4 || parts[0].empty()) {
+    return nn_error(NNWASM_INVALID_ARGUMENT, "--nn-preload '" + spec +
+                                                 "': expected NAME:ENCODING:TARGET:PATH[:PATH...], "
+                                                 "e.g. default:GGML:AUTO:model.gguf");
+  }
+  NamedModel model;
+  model.name = parts[0];
+  if (!parse_encoding(parts[1], &model.encoding)) {
+    return nn_error(NNWASM_INVALID_ARGUMENT,
+                    "--nn-preload '" + spec + "': unknown encoding '" + parts[1] +
+                        "' (openvino, onnx, tensorflow, pytorch, tensorflowlite, ggml, autodetect)");
+  }
+  if (!parse_target(parts[2], &model.target)) {
+    return nn_error(NNWASM_INVALID_ARGUMENT, "--nn-preload '" + spec + "': unknown target '" +
+                                                 parts[2] + "' (cpu, gpu, tpu, auto)");
+  }
+  model.paths.assign(parts.begin() + 3, parts.end());
+  if (std::any_of(model.paths.begin(), model.paths.end(), [](auto& p) { return p.empty(); })) {
+    return nn_error(NNWASM_INVALID_ARGUMENT, "--nn-preload '" + spec + "': empty model path");
+  }
+  *out = std::move(model);
+  return NnStatus::ok();
+}
+
+NnStatus parse_graph_dir(const std::string& spec, NamedModel* out) {
+  size_t sep = spec.find("::");
+  if (sep == std::string::npos || sep == 0 || sep + 2 >= spec.size()) {
+    return nn_error(NNWASM_INVALID_ARGUMENT,
+                    "--nn-graph '" + spec + "': expected ENCODING::DIR, e.g. onnx::./models/mobilenet");
+  }
+  NamedModel model;
+  if (!parse_encoding(spec.substr(0, sep), &model.encoding)) {
+    return nn_error(NNWASM_INVALID_ARGUMENT, "--nn-graph '" + spec + "': unknown encoding '" +
+                                                 spec.substr(0, sep) + "'");
+  }
+  std::filesystem::path dir(spec.substr(sep + 2));
+  model.name = (dir.has_filename() ? dir : dir.parent_path()).filename().string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.is_regular_file()) model.paths.push_back(entry.path().string());
+    }
+    std::sort(model.paths.begin(), model.paths.end());
+  } else {
+    model.paths.push_back(dir.string());
+  }
+  model.target = NNWASM_TARGET_AUTO;
+  *out = std::move(model);
+  return NnStatus::ok();
+}
+
+NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
+                    uint32_t encoding, uint32_t target, std::string_view config,
+                    const std::string& description, std::shared_ptr<Graph>* out) {
+  std::span<const uint8_t> head;
+  if (!builders.empty()) head = {builders[0].data, builders[0].size};
+  Selection selection;
+  NnStatus status = manager.select(encoding, target, head, &selection);
+  if (!status.is_ok()) {
+    status.message = description + ": " + status.message;
+    return status;
+  }
+  nnwasm_load_options options{selection.encoding, selection.target,
+                              config.empty() ? nullptr : config.data(), config.size()};
+  nnwasm_graph* handle = nullptr;
+  const nnwasm_backend& backend = selection.plugin->backend();
+  nnwasm_status code =
+      backend.load(builders.data(), static_cast<uint32_t>(builders.size()), &options, &handle);
+  std::string what = description + " (" + backend.name + " on " + target_name(selection.target) + ")";
+  if (code != NNWASM_SUCCESS || handle == nullptr) {
+    return nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
+                    what + ": load failed: " + selection.plugin->last_error("backend gave no reason"));
+  }
+  *out = std::make_shared<Graph>(selection.plugin, handle, selection.target, what);
+  return NnStatus::ok();
+}
+
+void ModelRegistry::add(NamedModel model) {
+  std::lock_guard lock(mutex_);
+  auto entry = std::make_shared<Entry>();
+  std::string name = model.name;
+  entry->model = std::move(model);
+  entries_[name] = std::move(entry);
+}
+
+bool ModelRegistry::contains(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  return entries_.find(name) != entries_.end();
+}
+
+NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
+                            std::shared_ptr<Graph>* out) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(name);
+    if (it == entries_.end()) {
+      return nn_error(NNWASM_NOT_FOUND, "no model named '" + std::string(name) +
+                                            "'; register it with --nn-preload NAME:ENC:TARGET:PATH");
+    }
+    entry = it->second;
+  }
+  std::lock_guard load_lock(entry->load_mutex);
+  if (entry->graph) {
+    *out = entry->graph;
+    return NnStatus::ok();
+  }
+  const NamedModel& model = entry->model;
+  std::string description = "model '" + model.name + "'";
+  std::vector<MappedFile> files(model.paths.size());
+  std::vector<nnwasm_bytes> builders;
+  for (size_t i = 0; i < model.paths.size(); ++i) {
+    NnStatus status = files[i].open(model.paths[i]);
+    if (!status.is_ok()) {
+      status.message = description + ": " + status.message;
+      return status;
+    }
+    builders.push_back(files[i].bytes());
+  }
+  NnStatus status = load_graph(manager_, builders, model.encoding, model.target, config,
+                               description, &entry->graph);
+  if (status.is_ok()) *out = entry->graph;
+  return status;
+}
+
+}  // namespace nnwasm::nn

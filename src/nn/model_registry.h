@@ -1,0 +1,58 @@
+// ModelRegistry: host-registered named models (--nn-preload, --nn-graph), loaded lazily once
+// per process and shared by every instance; plus load_graph, the one path that turns model
+// bytes or files into a Graph through the chosen backend.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "nn/backend_manager.h"
+#include "nn/graph.h"
+
+namespace nnwasm::nn {
+
+struct NamedModel {
+  std::string name;
+  uint32_t encoding = NNWASM_ENCODING_AUTODETECT;
+  uint32_t target = NNWASM_TARGET_AUTO;
+  std::vector<std::string> paths;
+};
+
+// Parses WasmEdge's --nn-preload NAME:ENCODING:TARGET:PATH[:PATH...].
+NnStatus parse_preload(const std::string& spec, NamedModel* out);
+// Parses Wasmtime's --nn-graph ENCODING::DIR (name = last component of DIR).
+NnStatus parse_graph_dir(const std::string& spec, NamedModel* out);
+
+// Loads model bytes (one or more builders) with the backend `manager` selects.
+NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
+                    uint32_t encoding, uint32_t target, std::string_view config,
+                    const std::string& description, std::shared_ptr<Graph>* out);
+
+class ModelRegistry {
+ public:
+  explicit ModelRegistry(BackendManager& manager) : manager_(manager) {}
+
+  // Registers a name; a later registration of the same name replaces it (before first use).
+  void add(NamedModel model);
+  bool contains(std::string_view name) const;
+
+  // The shared graph for `name`, loading it on first use with `config` (later configs are
+  // ignored while it stays loaded). Unknown name: not_found. Missing file: model_not_found.
+  NnStatus get(std::string_view name, std::string_view config, std::shared_ptr<Graph>* out);
+
+ private:
+  struct Entry {
+    NamedModel model;
+    std::mutex load_mutex;  // one loader per name; others wait for its result
+    std::shared_ptr<Graph> graph;
+  };
+  BackendManager& manager_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
+};
+
+}  // namespace nnwasm::nn

@@ -1,0 +1,34 @@
+// NnStatus: a WASI-NN error code with the message that explains it (what failed, what to do).
+#pragma once
+
+#include <nnwasm/backend.h>
+
+#include <string>
+#include <utility>
+
+namespace nnwasm::nn {
+
+struct NnStatus {
+  nnwasm_status code = NNWASM_SUCCESS;
+  std::string message;
+
+  static NnStatus ok() { return {}; }
+  bool is_ok() const { return code == NNWASM_SUCCESS; }
+};
+
+inline NnStatus nn_error(nnwasm_status code, std::string message) {
+  return NnStatus{code, std::move(message)};
+}
+
+// Name of a WASI-NN error code, e.g. "invalid_argument".
+const char* status_name(nnwasm_status code);
+
+// Encoding/target names as used on the command line ("onnx", "gpu", ...); "unknown(N)" otherwise.
+std::string encoding_name(uint32_t encoding);
+std::string target_name(uint32_t target);
+
+// Case-insensitive parse of an encoding/target name; false when unknown.
+bool parse_encoding(std::string_view text, uint32_t* encoding);
+bool parse_target(std::string_view text, uint32_t* target);
+
+}  // namespace nnwasm::nn

@@ -1,0 +1,68 @@
+// Session: one guest instance's view of WASI-NN - its graph and context handle tables, quotas,
+// and the operations both import modules share. Frees everything when destroyed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "nn/graph.h"
+#include "nn/model_registry.h"
+
+namespace nnwasm::nn {
+
+struct Quotas {
+  uint32_t max_graphs = 64;             // --nn-max-graphs
+  uint32_t max_contexts = 256;          // --nn-max-contexts
+  uint64_t max_tensor_bytes = 1ull << 30;  // --nn-max-tensor-bytes (per set_input)
+  uint64_t max_model_bytes = 4ull << 30;   // --nn-max-model-bytes (per load from guest bytes)
+};
+
+// Process-wide NN state shared by every session: backends and named models.
+struct NnRuntime {
+  explicit NnRuntime(BackendConfig config) : backends(std::move(config)), models(backends) {}
+  BackendManager backends;
+  ModelRegistry models;
+  Quotas quotas;
+};
+
+class Session {
+ public:
+  explicit Session(NnRuntime& runtime) : runtime_(runtime) {}
+  ~Session();  // contexts first, then graphs
+
+  NnStatus load(std::span<const nnwasm_bytes> builders, uint32_t encoding, uint32_t target,
+                uint32_t* graph_out);
+  NnStatus load_by_name(std::string_view name, std::string_view config, uint32_t* graph_out);
+  NnStatus init_execution_context(uint32_t graph, uint32_t* context_out);
+  NnStatus set_input(uint32_t context, uint32_t index, const nnwasm_tensor& tensor);
+  NnStatus compute(uint32_t context);
+  // `out` points into the backend's buffer, valid until the next call on this context.
+  NnStatus get_output(uint32_t context, uint32_t index, nnwasm_output* out);
+  NnStatus compute_single(uint32_t context);
+  NnStatus get_output_single(uint32_t context, uint32_t index, nnwasm_output* out);
+  NnStatus fini_single(uint32_t context);
+  NnStatus unload(uint32_t graph);
+  NnStatus finalize_execution_context(uint32_t context);
+
+  size_t graph_count() const { return graphs_.size(); }
+  size_t context_count() const { return contexts_.size(); }
+
+ private:
+  NnStatus find_context(uint32_t handle, Context** out);
+  NnStatus add_graph(std::shared_ptr<Graph> graph, uint32_t* out);
+
+  NnRuntime& runtime_;
+  std::map<uint32_t, std::shared_ptr<Graph>> graphs_;
+  std::map<uint32_t, std::unique_ptr<Context>> contexts_;
+  std::map<std::string, uint32_t, std::less<>> name_cache_;  // name -> graph handle
+  uint32_t next_graph_ = 0;  // handles start at 0 and are never reused
+  uint32_t next_context_ = 0;
+};
+
+// Bytes of one element of a WASI-NN tensor type; 0 for an unknown type.
+size_t element_size(uint32_t tensor_type);
+
+}  // namespace nnwasm::nn
