@@ -1,0 +1,174 @@
+// Plugin mechanism and selection with real test plugins: two plugins with the same symbols,
+// sniffing, explicit encodings, 5/6 resolution, refcounted close, late discovery, broken
+// plugins, and the gpu fallback / strict policy.
+#include "nn/backend_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "nn/model_registry.h"
+#include "support/process.h"
+
+namespace fs = std::filesystem;
+using namespace nnwasm::nn;
+
+namespace {
+
+std::vector<uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+
+BackendConfig config_for(const std::string& dir) {
+  BackendConfig config;
+  config.dirs = {dir};
+  return config;
+}
+
+NnStatus load_text(BackendManager& manager, const std::string& text, uint32_t encoding,
+                   uint32_t target, std::shared_ptr<Graph>* graph) {
+  std::vector<uint8_t> bytes = bytes_of(text);
+  nnwasm_bytes builder{bytes.data(), bytes.size()};
+  return load_graph(manager, {&builder, 1}, encoding, target, {}, "test model", graph);
+}
+
+// A private plugin dir holding copies of chosen test plugins.
+class PluginDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          (std::string("nnwasm_plugins_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  void add(const std::string& name) {
+    fs::copy_file(fs::path(nnwasm::test::test_plugin_dir()) / ("libnnwasm-" + name + ".so"),
+                  dir / ("libnnwasm-" + name + ".so"));
+  }
+  fs::path dir;
+};
+
+}  // namespace
+
+TEST(ResolveEncoding, FiveAndSixAreDecidedByContent) {
+  const uint8_t gguf[] = {'G', 'G', 'U', 'F', 3, 0, 0, 0};
+  const uint8_t onnx[] = {0x08, 0x07, 0x3a, 0x00};
+  for (uint32_t ambiguous : {5u, 6u}) {
+    EXPECT_EQ(resolve_ambiguous_encoding(ambiguous, gguf), uint32_t{NNWASM_ENCODING_GGML});
+    EXPECT_EQ(resolve_ambiguous_encoding(ambiguous, onnx), uint32_t{NNWASM_ENCODING_AUTODETECT});
+  }
+  EXPECT_EQ(resolve_ambiguous_encoding(NNWASM_ENCODING_ONNX, gguf), uint32_t{NNWASM_ENCODING_ONNX});
+}
+
+TEST_F(PluginDir, TwoPluginsWithTheSameSymbolsCoexist) {
+  add("affine");
+  add("scale");
+  BackendManager manager(config_for(dir.string()));
+  std::shared_ptr<Graph> a, b;
+  ASSERT_TRUE(load_text(manager, "AFFINE 2 1", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &a).is_ok());
+  ASSERT_TRUE(load_text(manager, "SCALE 3 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &b).is_ok());
+  EXPECT_STREQ(a->backend().name, "affine");
+  EXPECT_STREQ(b->backend().name, "scale");
+  EXPECT_NE(&a->backend(), &b->backend());
+}
+
+TEST_F(PluginDir, PluginClosesWhenItsLastGraphGoes) {
+  add("affine");
+  BackendManager manager(config_for(dir.string()));
+  auto plugins = manager.plugins();
+  ASSERT_EQ(plugins.size(), 1u);
+  EXPECT_FALSE(plugins[0]->is_open());
+  std::shared_ptr<Graph> first, second;
+  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &first).is_ok());
+  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &second).is_ok());
+  EXPECT_TRUE(plugins[0]->is_open());
+  first.reset();
+  EXPECT_TRUE(plugins[0]->is_open());
+  second.reset();
+  EXPECT_FALSE(plugins[0]->is_open());
+}
+
+TEST_F(PluginDir, KeepAliveKeepsThePluginOpen) {
+  add("affine");
+  BackendConfig config = config_for(dir.string());
+  config.keep_alive = true;
+  BackendManager manager(config);
+  std::shared_ptr<Graph> graph;
+  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph).is_ok());
+  graph.reset();
+  EXPECT_TRUE(manager.plugins()[0]->is_open());
+}
+
+TEST_F(PluginDir, PluginAddedAtRunTimeIsFound) {
+  BackendManager manager(config_for(dir.string()));
+  std::shared_ptr<Graph> graph;
+  NnStatus before = load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph);
+  EXPECT_EQ(before.code, uint32_t{NNWASM_INVALID_ENCODING});
+  EXPECT_NE(before.message.find("NNWASM_BACKEND_PATH"), std::string::npos) << before.message;
+  add("affine");
+  EXPECT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph).is_ok());
+}
+
+TEST_F(PluginDir, BrokenAndWrongAbiPluginsAreSkipped) {
+  add("affine");
+  add("oldabi");
+  std::ofstream(dir / "libnnwasm-garbage.so") << "not an ELF file";
+  BackendManager manager(config_for(dir.string()));
+  std::string explanation;
+  Selection selection;
+  NnStatus status = manager.select(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU,
+                                   bytes_of("AFFINE 1 0"), &selection, &explanation);
+  ASSERT_TRUE(status.is_ok()) << status.message;
+  EXPECT_STREQ(selection.plugin->backend().name, "affine");
+  EXPECT_NE(explanation.find("ABI version 99"), std::string::npos) << explanation;
+  EXPECT_NE(explanation.find("libnnwasm-garbage.so"), std::string::npos) << explanation;
+}
+
+TEST_F(PluginDir, ExplicitEncodingSelectsPluginsThatHandleIt) {
+  add("affine");
+  BackendManager manager(config_for(dir.string()));
+  std::shared_ptr<Graph> graph;
+  EXPECT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, &graph).is_ok());
+  NnStatus status = load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, &graph);
+  EXPECT_EQ(status.code, uint32_t{NNWASM_NOT_FOUND});
+  EXPECT_NE(status.message.find("no backend handles encoding onnx"), std::string::npos) << status.message;
+}
+
+TEST_F(PluginDir, BackendOrderOverridesTheRanking) {
+  add("affine");
+  add("scale");
+  BackendConfig config = config_for(dir.string());
+  // Both handle openvino; without an order the first found wins ties, with one the order does.
+  config.order = {"scale"};
+  BackendManager manager(config);
+  Selection selection;
+  ASSERT_TRUE(manager.select(NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, {}, &selection).is_ok());
+  EXPECT_STREQ(selection.plugin->backend().name, "scale");
+}
+
+TEST_F(PluginDir, GpuFallsBackToCpuUnlessStrict) {
+  add("affine");
+  BackendManager lenient(config_for(dir.string()));
+  Selection selection;
+  ASSERT_TRUE(lenient.select(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_GPU, bytes_of("AFFINE 1 0"),
+                             &selection).is_ok());
+  EXPECT_EQ(selection.target, uint32_t{NNWASM_TARGET_CPU});
+
+  BackendConfig config = config_for(dir.string());
+  config.strict_target = true;
+  BackendManager strict(config);
+  NnStatus status = strict.select(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_GPU,
+                                  bytes_of("AFFINE 1 0"), &selection);
+  EXPECT_EQ(status.code, uint32_t{NNWASM_UNSUPPORTED_OPERATION});
+  EXPECT_NE(status.message.find("--nn-strict-target"), std::string::npos) << status.message;
+}
+
+TEST_F(PluginDir, CorruptModelGivesTheBackendsMessage) {
+  add("affine");
+  BackendManager manager(config_for(dir.string()));
+  std::shared_ptr<Graph> graph;
+  NnStatus status = load_text(manager, "AFFINE x", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph);
+  EXPECT_EQ(status.code, uint32_t{NNWASM_INVALID_ENCODING});
+  EXPECT_NE(status.message.find("corrupt model"), std::string::npos) << status.message;
+  EXPECT_NE(status.message.find("affine"), std::string::npos) << status.message;
+}
