@@ -13,8 +13,10 @@ function(nnwasm_add_guest name source)
   add_custom_command(
     OUTPUT "${output}"
     COMMAND "${NNWASM_WASM_CC}" --target=wasm32-wasi -O2 -Wall -Wextra
-            -I "${PROJECT_SOURCE_DIR}/sdk/c" ${ARGN} "${src}" -o "${output}"
-    DEPENDS "${src}"
+            -I "${PROJECT_SOURCE_DIR}/sdk/c" -I "${PROJECT_SOURCE_DIR}/tests/guests" ${ARGN}
+            "${src}" -o "${output}"
+    DEPENDS "${src}" "${PROJECT_SOURCE_DIR}/sdk/c/wasi_nn.h"
+            "${PROJECT_SOURCE_DIR}/tests/guests/guest_check.h"
     COMMENT "Building guest ${name}.wasm"
     VERBATIM)
   add_custom_target(guest_${name} DEPENDS "${output}")

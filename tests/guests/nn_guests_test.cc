@@ -1,0 +1,79 @@
+// WASI-NN through the nnwasm binary with the test backend plugins: the ABI conformance guest
+// (both modules, every function, every error path) and the CLI's model and backend options.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/process.h"
+
+namespace fs = std::filesystem;
+using nnwasm::test::guest_path;
+using nnwasm::test::nnwasm_binary;
+using nnwasm::test::run_process;
+using nnwasm::test::test_plugin_dir;
+
+namespace {
+std::string write_model(const std::string& name, const std::string& text) {
+  fs::path path = fs::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+}  // namespace
+
+TEST(NnGuests, ConformanceSuitePasses) {
+  std::string model = write_model("nnwasm_affine_3_1.model", "AFFINE 3 1");
+  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(),
+                        "--nn-preload", "lin:openvino:cpu:" + model, guest_path("nn_conformance")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all wasi-nn checks passed"), std::string::npos) << r.out;
+  // Each failure printed one explanatory line; spot-check a few of them.
+  EXPECT_NE(r.err.find("wasi-nn set_input:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no model named 'nope'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no backend handles encoding tensorflow"), std::string::npos) << r.err;
+}
+
+TEST(NnGuests, MissingPreloadFileIsModelNotFound) {
+  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(),
+                        "--nn-preload", "lin:openvino:cpu:/nonexistent/model",
+                        guest_path("nn_conformance")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot open model file '/nonexistent/model'"), std::string::npos) << r.err;
+}
+
+TEST(NnCli, MalformedPreloadIsAUsageError) {
+  auto r = run_process({nnwasm_binary(), "run", "--nn-preload", "x:bogus:cpu:/m",
+                        guest_path("hello_streams")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown encoding 'bogus'"), std::string::npos) << r.err;
+  r = run_process({nnwasm_binary(), "run", "--nn-preload", "onlyname", guest_path("hello_streams")});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(NnCli, BackendsListsPluginsAndExplainsTheChoice) {
+  auto list = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir()});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("affine"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("scale"), std::string::npos);
+  EXPECT_NE(list.out.find("ABI version 99"), std::string::npos) << list.out;
+
+  std::string model = write_model("nnwasm_scale.model", "SCALE 2 0");
+  auto explain = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir(),
+                              "--explain", model});
+  EXPECT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_NE(explain.out.find("affine 1.0 (test plugin): does not recognise"), std::string::npos)
+      << explain.out;
+  EXPECT_NE(explain.out.find("winner: scale on cpu"), std::string::npos) << explain.out;
+
+  auto strict = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir(),
+                             "--nn-strict-target", "--target", "gpu", "--explain", model});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.out.find("no gpu device"), std::string::npos) << strict.out;
+}
+
+TEST(NnCli, BackendPathFromTheEnvironment) {
+  setenv("NNWASM_BACKEND_PATH", test_plugin_dir().c_str(), 1);
+  auto list = run_process({nnwasm_binary(), "backends"});
+  unsetenv("NNWASM_BACKEND_PATH");
+  EXPECT_NE(list.out.find("affine"), std::string::npos) << list.out;
+}
