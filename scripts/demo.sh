@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Sets up, builds, and runs the bundled demo guest under nnwasm.
+# Sets up, builds, and runs the bundled demo: a Wasm guest that classifies the held-out 8x8
+# digits through WASI-NN, with the ONNX model preloaded by the host as the named model "digits".
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/build.sh" "$ROOT/build"
-echo "+ build/nnwasm run build/guests/hello.wasm world" >&2
-"$ROOT/build/nnwasm" run "$ROOT/build/guests/hello.wasm" world
+cd "$ROOT"
+cmd=(build/nnwasm run --dir build/models::/models
+     --nn-preload digits:onnx:auto:build/models/digits.onnx
+     build/guests/digits.wasm /models)
+echo "+ ${cmd[*]}" >&2
+"${cmd[@]}" | grep -v '^predictions:'

@@ -80,7 +80,7 @@ if [ ! -f "$ORT_PREFIX/.complete" ]; then
   ort_pkg="$ort_tmp/package"
   cp "$ort_pkg/Plugins/Linux/x64/libonnxruntime.so" \
      "$ort_pkg/Plugins/Linux/x64/libonnxruntime_providers_shared.so" "$ORT_PREFIX/lib/"
-  ln -s libonnxruntime.so "$ORT_PREFIX/lib/libonnxruntime.so.1"
+  ln -sfn libonnxruntime.so "$ORT_PREFIX/lib/libonnxruntime.so.1"
   cp "$ort_pkg/Plugins/iOS~/onnxruntime.xcframework/ios-arm64_x86_64-simulator/onnxruntime.framework/Headers/"*.h \
      "$ORT_PREFIX/include/"
   rm -rf "$ort_tmp"
@@ -116,8 +116,8 @@ ort_gpu_fetch() {
   mkdir -p "$ORT_GPU_PREFIX/lib"
   cp "$tmp"/package/Plugins/Linux/x64/*.so "$ORT_GPU_PREFIX/lib/"
   cp "$ORT_PREFIX/lib/libonnxruntime.so" "$ORT_GPU_PREFIX/lib/"
-  ln -s libonnxruntime.so "$ORT_GPU_PREFIX/lib/libonnxruntime.so.1"
-  ln -s "$ORT_PREFIX/include" "$ORT_GPU_PREFIX/include"
+  ln -sfn libonnxruntime.so "$ORT_GPU_PREFIX/lib/libonnxruntime.so.1"
+  ln -sfn "$ORT_PREFIX/include" "$ORT_GPU_PREFIX/include"
   rm -rf "$tmp"
   touch "$ORT_GPU_PREFIX/.complete"
 }

@@ -10,6 +10,6 @@ ctest --test-dir "$ROOT/build" --output-on-failure -j "$(nproc)"
 
 if [ "${1:-}" != "--no-sanitize" ]; then
   BUILD_TYPE=Debug "$ROOT/scripts/build.sh" "$ROOT/build-asan" -DNNWASM_SANITIZE=ON -DNNWASM_BUILD_BENCH=OFF
-  UBSAN_OPTIONS="print_stacktrace=1" ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$(nproc)"
+  LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp" UBSAN_OPTIONS="print_stacktrace=1" ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$(nproc)"
 fi
 echo "all tests passed"

@@ -17,8 +17,8 @@ namespace {
 constexpr int kUsageError = 2;
 
 bool is_subcommand_or_global_flag(std::string_view arg) {
-  return arg == "run" || arg == "backends" || arg == "help" || arg == "--help" || arg == "-h" || arg == "--version" ||
-         arg == "-V";
+  return arg == "run" || arg == "backends" || arg == "help" || arg == "--help" || arg == "-h" ||
+         arg == "--version" || arg == "-V";
 }
 
 void setup_logging() {
@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> backend_dirs, backend_order, preloads, graph_dirs;
   bool strict_target = false, keep_backends = false;
   auto add_backend_options = [&](CLI::App* cmd) {
-    cmd->add_option("--nn-backend-dir", backend_dirs, "Directory with backend plugins (first searched)")
+    cmd->add_option("--nn-backend-dir", backend_dirs,
+                    "Directory with backend plugins (first searched)")
         ->allow_extra_args(false);
     cmd->add_option("--nn-backend-order", backend_order,
                     "Preferred backends by name, e.g. onnx,torch (overrides automatic ranking)")
@@ -100,7 +101,8 @@ int main(int argc, char** argv) {
   CLI::App* backends = app.add_subcommand("backends", "List backend plugins and their devices");
   add_backend_options(backends);
   backends->add_option("--explain", explain_model, "Show how a backend is chosen for MODEL");
-  backends->add_option("--encoding", explain_encoding, "Encoding for --explain (default autodetect)");
+  backends->add_option("--encoding", explain_encoding,
+                       "Encoding for --explain (default autodetect)");
   backends->add_option("--target", explain_target, "Target for --explain (default auto)");
 
   try {

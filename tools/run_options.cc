@@ -35,7 +35,8 @@ std::vector<std::string> builtin_backend_dirs() {
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return {};
   std::filesystem::path dir = exe.parent_path();
-  return {(dir / "backends").string(), (dir.parent_path() / "lib" / "nnwasm" / "backends").string()};
+  return {(dir / "backends").string(),
+          (dir.parent_path() / "lib" / "nnwasm" / "backends").string()};
 }
 
 std::string parse_env(const std::string& value, std::vector<std::string>& env) {

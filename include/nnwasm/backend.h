@@ -64,7 +64,12 @@ enum {
 
 /* Execution targets. AUTO lets the backend choose its best usable device. */
 typedef uint32_t nnwasm_target;
-enum { NNWASM_TARGET_CPU = 0, NNWASM_TARGET_GPU = 1, NNWASM_TARGET_TPU = 2, NNWASM_TARGET_AUTO = 3 };
+enum {
+  NNWASM_TARGET_CPU = 0,
+  NNWASM_TARGET_GPU = 1,
+  NNWASM_TARGET_TPU = 2,
+  NNWASM_TARGET_AUTO = 3
+};
 
 /* Tensor element types (wasi_ephemeral_nn values; the legacy module's are mapped by the core). */
 typedef uint32_t nnwasm_tensor_type;
@@ -115,8 +120,8 @@ typedef struct nnwasm_device {
 /* Load-time parameters. */
 typedef struct nnwasm_load_options {
   nnwasm_encoding encoding;
-  nnwasm_target target;     /* resolved by the core: a target the backend's probe reported */
-  const char* config_json;  /* JSON object text, or NULL; unknown keys must be ignored */
+  nnwasm_target target;    /* resolved by the core: a target the backend's probe reported */
+  const char* config_json; /* JSON object text, or NULL; unknown keys must be ignored */
   size_t config_len;
 } nnwasm_load_options;
 
@@ -138,8 +143,8 @@ typedef struct nnwasm_backend {
   const char* version;  /* backend and framework version, e.g. "1.0 (onnxruntime 1.29.0)" */
   const nnwasm_encoding* encodings; /* encodings handled, `encoding_count` entries */
   uint32_t encoding_count;
-  uint32_t flags;    /* NNWASM_BACKEND_* */
-  int32_t priority;  /* tie-breaker when several backends fit equally; higher wins */
+  uint32_t flags;   /* NNWASM_BACKEND_* */
+  int32_t priority; /* tie-breaker when several backends fit equally; higher wins */
 
   /* Lists usable devices into `out` (capacity `cap`), total count in `*count` (may exceed
    * cap). Called once per process; must be cheap (no model loading). Required. */
@@ -157,6 +162,7 @@ typedef struct nnwasm_backend {
   nnwasm_status (*load_file)(const char* const* paths, uint32_t count,
                              const nnwasm_load_options* options, nnwasm_graph** out);
 
+  /* Frees a graph. The core frees every context of the graph before calling this. */
   void (*graph_free)(nnwasm_graph* graph);
 
   nnwasm_status (*context_create)(nnwasm_graph* graph, nnwasm_context** out);

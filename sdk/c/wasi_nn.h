@@ -50,7 +50,12 @@ enum {
 };
 
 typedef uint32_t execution_target;
-enum { WASI_NN_TARGET_CPU = 0, WASI_NN_TARGET_GPU = 1, WASI_NN_TARGET_TPU = 2, WASI_NN_TARGET_AUTO = 3 };
+enum {
+  WASI_NN_TARGET_CPU = 0,
+  WASI_NN_TARGET_GPU = 1,
+  WASI_NN_TARGET_TPU = 2,
+  WASI_NN_TARGET_AUTO = 3
+};
 
 typedef uint8_t tensor_type;
 enum {
@@ -123,7 +128,12 @@ typedef struct legacy_tensor_dims {
 } legacy_tensor_dims;
 
 /* Legacy tensor types: f16 0, f32 1, u8 2, i32 3. No data length: product(dims) x size. */
-enum { WASI_NN_LEGACY_F16 = 0, WASI_NN_LEGACY_F32 = 1, WASI_NN_LEGACY_U8 = 2, WASI_NN_LEGACY_I32 = 3 };
+enum {
+  WASI_NN_LEGACY_F16 = 0,
+  WASI_NN_LEGACY_F32 = 1,
+  WASI_NN_LEGACY_U8 = 2,
+  WASI_NN_LEGACY_I32 = 3
+};
 typedef struct legacy_tensor {
   const legacy_tensor_dims* dims;
   uint8_t type;

@@ -147,7 +147,8 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
       device_misses.push_back(info->name + " (devices: " + device_list(*info) + ")");
       if (target == NNWASM_TARGET_CPU || config_.strict_target ||
           !has_device(*info, NNWASM_TARGET_CPU)) {
-        explain(label + ": no " + target_name(target) + " device (has: " + device_list(*info) + ")");
+        explain(label + ": no " + target_name(target) + " device (has: " + device_list(*info) +
+                ")");
         continue;
       }
       chosen_target = NNWASM_TARGET_CPU;
@@ -166,34 +167,34 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
   }
 
   if (candidates.empty()) {
-    std::string what = autodetect ? "recognises these model bytes"
-                                  : "handles encoding " + encoding_name(encoding);
+    std::string what =
+        autodetect ? "recognises these model bytes" : "handles encoding " + encoding_name(encoding);
     if (!device_misses.empty() && target != NNWASM_TARGET_AUTO) {
       std::string who;
       for (const auto& m : device_misses) who += (who.empty() ? "" : "; ") + m;
-      return nn_error(config_.strict_target ? NNWASM_UNSUPPORTED_OPERATION : NNWASM_NOT_FOUND,
-                      "no " + target_name(target) + " device for backends that " + what + ": " +
-                          who +
-                          (config_.strict_target ? " (--nn-strict-target forbids CPU fallback)"
-                                                 : ""));
+      return nn_error(
+          config_.strict_target ? NNWASM_UNSUPPORTED_OPERATION : NNWASM_NOT_FOUND,
+          "no " + target_name(target) + " device for backends that " + what + ": " + who +
+              (config_.strict_target ? " (--nn-strict-target forbids CPU fallback)" : ""));
     }
     return nn_error(autodetect ? NNWASM_INVALID_ENCODING : NNWASM_NOT_FOUND,
                     "no backend " + what +
                         "; install its plugin (libnnwasm-<name>.so) or point "
                         "--nn-backend-dir / NNWASM_BACKEND_PATH at it");
   }
-  const Candidate& best = *std::max_element(
-      candidates.begin(), candidates.end(),
-      [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
+  const Candidate& best =
+      *std::max_element(candidates.begin(), candidates.end(),
+                        [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
   std::string error;
   out->plugin = best.plugin->open(&error);
   if (!out->plugin) return nn_error(NNWASM_RUNTIME_ERROR, error);
   out->encoding = encoding;
   out->target = best.target;
   if (best.fell_back) {
-    spdlog::warn("backend '{}' has no {} device; running on cpu (use --nn-strict-target to fail "
-                 "instead)",
-                 best.info->name, target_name(target));
+    spdlog::warn(
+        "backend '{}' has no {} device; running on cpu (use --nn-strict-target to fail "
+        "instead)",
+        best.info->name, target_name(target));
   }
   explain("  winner: " + best.info->name + " on " + target_name(best.target));
   return NnStatus::ok();

@@ -42,8 +42,8 @@ class BackendManager {
 
   // Chooses a backend for a model. `head` is the start of the model bytes (for sniffing).
   // `explanation`, when given, receives one line per candidate and the verdict.
-  NnStatus select(uint32_t encoding, uint32_t target, std::span<const uint8_t> head,
-                  Selection* out, std::string* explanation = nullptr);
+  NnStatus select(uint32_t encoding, uint32_t target, std::span<const uint8_t> head, Selection* out,
+                  std::string* explanation = nullptr);
 
   const BackendConfig& config() const { return config_; }
 

@@ -8,7 +8,9 @@ namespace nnwasm::nn {
 PluginHandle::PluginHandle(void* library, const nnwasm_backend* backend, std::string path)
     : library_(library), backend_(backend), path_(std::move(path)) {}
 
-PluginHandle::~PluginHandle() { dlclose(library_); }
+PluginHandle::~PluginHandle() {
+  dlclose(library_);
+}
 
 std::string PluginHandle::last_error(const char* fallback) const {
   const char* message = backend_->last_error ? backend_->last_error() : nullptr;
@@ -37,7 +39,8 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
   };
   void* library = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) return fail(dlerror());
-  auto entry = reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL));
+  auto entry =
+      reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL));
   if (entry == nullptr) {
     dlclose(library);
     return fail("it does not export " NNWASM_BACKEND_ENTRY_SYMBOL);

@@ -11,7 +11,9 @@ Graph::Graph(std::shared_ptr<PluginHandle> plugin, nnwasm_graph* handle, uint32_
       description_(std::move(description)),
       reentrant_((plugin_->backend().flags & NNWASM_BACKEND_GRAPH_REENTRANT) != 0) {}
 
-Graph::~Graph() { plugin_->backend().graph_free(handle_); }
+Graph::~Graph() {
+  plugin_->backend().graph_free(handle_);
+}
 
 std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, NnStatus* status) {
   nnwasm_context* handle = nullptr;
@@ -28,13 +30,14 @@ std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, NnStatus*
 Context::Context(std::shared_ptr<Graph> graph, nnwasm_context* handle)
     : graph_(std::move(graph)), handle_(handle) {}
 
-Context::~Context() { graph_->backend().context_free(handle_); }
+Context::~Context() {
+  graph_->backend().context_free(handle_);
+}
 
 NnStatus Context::check(nnwasm_status code, const char* operation) const {
   if (code == NNWASM_SUCCESS) return NnStatus::ok();
-  return nn_error(code, graph_->description() + ": " + operation + " failed (" +
-                            status_name(code) + "): " +
-                            graph_->plugin().last_error("backend gave no reason"));
+  return nn_error(code, graph_->description() + ": " + operation + " failed (" + status_name(code) +
+                            "): " + graph_->plugin().last_error("backend gave no reason"));
 }
 
 }  // namespace nnwasm::nn

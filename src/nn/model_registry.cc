@@ -74,9 +74,10 @@ NnStatus parse_preload(const std::string& spec, NamedModel* out) {
   NamedModel model;
   model.name = parts[0];
   if (!parse_encoding(parts[1], &model.encoding)) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "--nn-preload '" + spec + "': unknown encoding '" + parts[1] +
-                        "' (openvino, onnx, tensorflow, pytorch, tensorflowlite, ggml, autodetect)");
+    return nn_error(
+        NNWASM_INVALID_ARGUMENT,
+        "--nn-preload '" + spec + "': unknown encoding '" + parts[1] +
+            "' (openvino, onnx, tensorflow, pytorch, tensorflowlite, ggml, autodetect)");
   }
   if (!parse_target(parts[2], &model.target)) {
     return nn_error(NNWASM_INVALID_ARGUMENT, "--nn-preload '" + spec + "': unknown target '" +
@@ -93,13 +94,14 @@ NnStatus parse_preload(const std::string& spec, NamedModel* out) {
 NnStatus parse_graph_dir(const std::string& spec, NamedModel* out) {
   size_t sep = spec.find("::");
   if (sep == std::string::npos || sep == 0 || sep + 2 >= spec.size()) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "--nn-graph '" + spec + "': expected ENCODING::DIR, e.g. onnx::./models/mobilenet");
+    return nn_error(
+        NNWASM_INVALID_ARGUMENT,
+        "--nn-graph '" + spec + "': expected ENCODING::DIR, e.g. onnx::./models/mobilenet");
   }
   NamedModel model;
   if (!parse_encoding(spec.substr(0, sep), &model.encoding)) {
-    return nn_error(NNWASM_INVALID_ARGUMENT, "--nn-graph '" + spec + "': unknown encoding '" +
-                                                 spec.substr(0, sep) + "'");
+    return nn_error(NNWASM_INVALID_ARGUMENT,
+                    "--nn-graph '" + spec + "': unknown encoding '" + spec.substr(0, sep) + "'");
   }
   std::filesystem::path dir(spec.substr(sep + 2));
   model.name = (dir.has_filename() ? dir : dir.parent_path()).filename().string();
@@ -134,10 +136,12 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
   const nnwasm_backend& backend = selection.plugin->backend();
   nnwasm_status code =
       backend.load(builders.data(), static_cast<uint32_t>(builders.size()), &options, &handle);
-  std::string what = description + " (" + backend.name + " on " + target_name(selection.target) + ")";
+  std::string what =
+      description + " (" + backend.name + " on " + target_name(selection.target) + ")";
   if (code != NNWASM_SUCCESS || handle == nullptr) {
-    return nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
-                    what + ": load failed: " + selection.plugin->last_error("backend gave no reason"));
+    return nn_error(
+        code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
+        what + ": load failed: " + selection.plugin->last_error("backend gave no reason"));
   }
   *out = std::make_shared<Graph>(selection.plugin, handle, selection.target, what);
   return NnStatus::ok();
@@ -163,8 +167,9 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
     std::lock_guard lock(mutex_);
     auto it = entries_.find(name);
     if (it == entries_.end()) {
-      return nn_error(NNWASM_NOT_FOUND, "no model named '" + std::string(name) +
-                                            "'; register it with --nn-preload NAME:ENC:TARGET:PATH");
+      return nn_error(NNWASM_NOT_FOUND,
+                      "no model named '" + std::string(name) +
+                          "'; register it with --nn-preload NAME:ENC:TARGET:PATH");
     }
     entry = it->second;
   }

@@ -55,25 +55,43 @@ std::string name_of(const std::array<Named, N>& table, uint32_t value) {
 
 const char* status_name(nnwasm_status code) {
   switch (code) {
-    case NNWASM_SUCCESS: return "success";
-    case NNWASM_INVALID_ARGUMENT: return "invalid_argument";
-    case NNWASM_INVALID_ENCODING: return "invalid_encoding";
-    case NNWASM_MISSING_MEMORY: return "missing_memory";
-    case NNWASM_BUSY: return "busy";
-    case NNWASM_RUNTIME_ERROR: return "runtime_error";
-    case NNWASM_UNSUPPORTED_OPERATION: return "unsupported_operation";
-    case NNWASM_TOO_LARGE: return "too_large";
-    case NNWASM_NOT_FOUND: return "not_found";
-    case NNWASM_END_OF_SEQUENCE: return "end_of_sequence";
-    case NNWASM_CONTEXT_FULL: return "context_full";
-    case NNWASM_PROMPT_TOO_LONG: return "prompt_too_long";
-    case NNWASM_MODEL_NOT_FOUND: return "model_not_found";
-    default: return "unknown_error";
+    case NNWASM_SUCCESS:
+      return "success";
+    case NNWASM_INVALID_ARGUMENT:
+      return "invalid_argument";
+    case NNWASM_INVALID_ENCODING:
+      return "invalid_encoding";
+    case NNWASM_MISSING_MEMORY:
+      return "missing_memory";
+    case NNWASM_BUSY:
+      return "busy";
+    case NNWASM_RUNTIME_ERROR:
+      return "runtime_error";
+    case NNWASM_UNSUPPORTED_OPERATION:
+      return "unsupported_operation";
+    case NNWASM_TOO_LARGE:
+      return "too_large";
+    case NNWASM_NOT_FOUND:
+      return "not_found";
+    case NNWASM_END_OF_SEQUENCE:
+      return "end_of_sequence";
+    case NNWASM_CONTEXT_FULL:
+      return "context_full";
+    case NNWASM_PROMPT_TOO_LONG:
+      return "prompt_too_long";
+    case NNWASM_MODEL_NOT_FOUND:
+      return "model_not_found";
+    default:
+      return "unknown_error";
   }
 }
 
-std::string encoding_name(uint32_t encoding) { return name_of(kEncodings, encoding); }
-std::string target_name(uint32_t target) { return name_of(kTargets, target); }
+std::string encoding_name(uint32_t encoding) {
+  return name_of(kEncodings, encoding);
+}
+std::string target_name(uint32_t target) {
+  return name_of(kTargets, target);
+}
 bool parse_encoding(std::string_view text, uint32_t* encoding) {
   return parse_named(kEncodings, text, encoding);
 }

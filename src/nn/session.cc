@@ -8,13 +8,20 @@ namespace nnwasm::nn {
 
 size_t element_size(uint32_t tensor_type) {
   switch (tensor_type) {
-    case NNWASM_TENSOR_F16: return 2;
-    case NNWASM_TENSOR_F32: return 4;
-    case NNWASM_TENSOR_F64: return 8;
-    case NNWASM_TENSOR_U8: return 1;
-    case NNWASM_TENSOR_I32: return 4;
-    case NNWASM_TENSOR_I64: return 8;
-    default: return 0;
+    case NNWASM_TENSOR_F16:
+      return 2;
+    case NNWASM_TENSOR_F32:
+      return 4;
+    case NNWASM_TENSOR_F64:
+      return 8;
+    case NNWASM_TENSOR_U8:
+      return 1;
+    case NNWASM_TENSOR_I32:
+      return 4;
+    case NNWASM_TENSOR_I64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -57,8 +64,8 @@ NnStatus Session::load(std::span<const nnwasm_bytes> builders, uint32_t encoding
                         "5/6 ggml or autodetect)");
   }
   std::shared_ptr<Graph> graph;
-  NnStatus status = load_graph(runtime_.backends, builders, encoding, target, {}, "guest model",
-                               &graph);
+  NnStatus status =
+      load_graph(runtime_.backends, builders, encoding, target, {}, "guest model", &graph);
   if (!status.is_ok()) return status;
   return add_graph(std::move(graph), graph_out);
 }
@@ -105,9 +112,9 @@ NnStatus Session::init_execution_context(uint32_t graph, uint32_t* context_out) 
 NnStatus Session::find_context(uint32_t handle, Context** out) {
   auto it = contexts_.find(handle);
   if (it == contexts_.end()) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "unknown execution context handle " + std::to_string(handle) +
-                        " (never created, or already finalized)");
+    return nn_error(NNWASM_INVALID_ARGUMENT, "unknown execution context handle " +
+                                                 std::to_string(handle) +
+                                                 " (never created, or already finalized)");
   }
   *out = it->second.get();
   return NnStatus::ok();
@@ -145,8 +152,9 @@ NnStatus Session::compute_single(uint32_t context) {
   if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
   const nnwasm_backend& backend = ctx->graph().backend();
   if (backend.compute_single == nullptr) {
-    return nn_error(NNWASM_UNSUPPORTED_OPERATION,
-                    ctx->graph().description() + ": backend does not support streaming (compute_single)");
+    return nn_error(
+        NNWASM_UNSUPPORTED_OPERATION,
+        ctx->graph().description() + ": backend does not support streaming (compute_single)");
   }
   std::mutex* serial = ctx->graph().compute_mutex();
   std::unique_lock<std::mutex> lock;
@@ -159,8 +167,9 @@ NnStatus Session::get_output_single(uint32_t context, uint32_t index, nnwasm_out
   if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
   const nnwasm_backend& backend = ctx->graph().backend();
   if (backend.get_output_single == nullptr) {
-    return nn_error(NNWASM_UNSUPPORTED_OPERATION,
-                    ctx->graph().description() + ": backend does not support streaming (get_output_single)");
+    return nn_error(
+        NNWASM_UNSUPPORTED_OPERATION,
+        ctx->graph().description() + ": backend does not support streaming (get_output_single)");
   }
   return ctx->check(backend.get_output_single(ctx->handle(), index, out), "get_output_single");
 }
@@ -170,8 +179,9 @@ NnStatus Session::fini_single(uint32_t context) {
   if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
   const nnwasm_backend& backend = ctx->graph().backend();
   if (backend.fini_single == nullptr) {
-    return nn_error(NNWASM_UNSUPPORTED_OPERATION,
-                    ctx->graph().description() + ": backend does not support streaming (fini_single)");
+    return nn_error(
+        NNWASM_UNSUPPORTED_OPERATION,
+        ctx->graph().description() + ": backend does not support streaming (fini_single)");
   }
   return ctx->check(backend.fini_single(ctx->handle()), "fini_single");
 }
@@ -179,7 +189,8 @@ NnStatus Session::fini_single(uint32_t context) {
 NnStatus Session::unload(uint32_t graph) {
   auto it = graphs_.find(graph);
   if (it == graphs_.end()) {
-    return nn_error(NNWASM_INVALID_ARGUMENT, "unload: unknown graph handle " + std::to_string(graph));
+    return nn_error(NNWASM_INVALID_ARGUMENT,
+                    "unload: unknown graph handle " + std::to_string(graph));
   }
   for (auto name = name_cache_.begin(); name != name_cache_.end();) {
     name = name->second == graph ? name_cache_.erase(name) : std::next(name);
@@ -190,8 +201,8 @@ NnStatus Session::unload(uint32_t graph) {
 
 NnStatus Session::finalize_execution_context(uint32_t context) {
   if (contexts_.erase(context) == 0) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "finalize_execution_context: unknown context handle " + std::to_string(context));
+    return nn_error(NNWASM_INVALID_ARGUMENT, "finalize_execution_context: unknown context handle " +
+                                                 std::to_string(context));
   }
   return NnStatus::ok();
 }

@@ -14,8 +14,8 @@
 namespace nnwasm::nn {
 
 struct Quotas {
-  uint32_t max_graphs = 64;             // --nn-max-graphs
-  uint32_t max_contexts = 256;          // --nn-max-contexts
+  uint32_t max_graphs = 64;                // --nn-max-graphs
+  uint32_t max_contexts = 256;             // --nn-max-contexts
   uint64_t max_tensor_bytes = 1ull << 30;  // --nn-max-tensor-bytes (per set_input)
   uint64_t max_model_bytes = 4ull << 30;   // --nn-max-model-bytes (per load from guest bytes)
 };

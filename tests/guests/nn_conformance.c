@@ -1,7 +1,8 @@
 // Guest: WASI-NN ABI conformance against the test "affine" backend (model "AFFINE scale bias",
 // output = scale * x + bias). Covers both import modules, every function, and the error paths:
 // bad pointers, unknown and finalized handles, wrong sizes, small buffers, use after unload.
-// Run with: nnwasm run --nn-backend-dir PLUGINS --nn-preload lin:openvino:cpu:MODEL nn_conformance.wasm
+// Run with: nnwasm run --nn-backend-dir PLUGINS --nn-preload lin:openvino:cpu:MODEL
+// nn_conformance.wasm
 #include <stdint.h>
 #include <string.h>
 
@@ -11,16 +12,20 @@
 static const char kModel[] = "AFFINE 2 1";  // y = 2x + 1
 #define BAD_PTR ((void*)0xFFFFFFF0u)        // near the top of the 4 GiB space: never mapped
 
-static int close_to(float a, float b) { return a - b < 1e-6f && b - a < 1e-6f; }
+static int close_to(float a, float b) {
+  return a - b < 1e-6f && b - a < 1e-6f;
+}
 
 static void ephemeral_happy_path(void) {
   graph g = 99;
   graph_builder builder = {(const uint8_t*)kModel, sizeof kModel - 1};
-  CHECK(wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WASMEDGE, WASI_NN_TARGET_CPU, &g) == 0,
-        "load autodetect (5)");
+  CHECK(
+      wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WASMEDGE, WASI_NN_TARGET_CPU, &g) == 0,
+      "load autodetect (5)");
   CHECK(g == 0, "first graph handle is 0");
   graph g2;
-  CHECK(wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WAMR, WASI_NN_TARGET_CPU, &g2) == 0 && g2 == 1,
+  CHECK(wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WAMR, WASI_NN_TARGET_CPU, &g2) == 0 &&
+            g2 == 1,
         "load autodetect (6) gives handle 1");
   graph_execution_context c;
   CHECK(wasi_nn_init_execution_context(g, &c) == 0 && c == 0, "init_execution_context");
@@ -65,7 +70,8 @@ static void ephemeral_happy_path(void) {
             WASI_NN_INVALID_ARGUMENT,
         "bytes_written outside memory");
   graph_builder bad_builder = {(const uint8_t*)BAD_PTR, 100};
-  CHECK(wasi_nn_load(&bad_builder, 1, 5, 0, &g2) == WASI_NN_INVALID_ARGUMENT, "builder outside memory");
+  CHECK(wasi_nn_load(&bad_builder, 1, 5, 0, &g2) == WASI_NN_INVALID_ARGUMENT,
+        "builder outside memory");
   CHECK(wasi_nn_load(&builder, 0x20000000u, 5, 0, &g2) == WASI_NN_INVALID_ARGUMENT,
         "overflowing builder count");
   CHECK(wasi_nn_load(&builder, 1, 5, 0, (graph*)BAD_PTR) == WASI_NN_INVALID_ARGUMENT,
@@ -104,8 +110,7 @@ static void named_models(void) {
   CHECK(wasi_nn_load_by_name_with_config("lin", 3, "{}", 2, &again) == 0 && again == g,
         "same name returns the same handle");
   CHECK(wasi_nn_load_by_name("nope", 4, &g) == WASI_NN_NOT_FOUND, "unknown name -> not_found");
-  CHECK(wasi_nn_load_by_name("/etc/passwd", 11, &g) == WASI_NN_NOT_FOUND,
-        "a path is not a name");
+  CHECK(wasi_nn_load_by_name("/etc/passwd", 11, &g) == WASI_NN_NOT_FOUND, "a path is not a name");
   CHECK(wasi_nn_load_by_name((const char*)BAD_PTR, 64, &g) == WASI_NN_INVALID_ARGUMENT,
         "name outside memory");
   graph_execution_context c;

@@ -34,19 +34,20 @@ TEST(NnGuests, ConformanceSuitePasses) {
 }
 
 TEST(NnGuests, MissingPreloadFileIsModelNotFound) {
-  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(),
-                        "--nn-preload", "lin:openvino:cpu:/nonexistent/model",
-                        guest_path("nn_conformance")});
+  auto r =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(), "--nn-preload",
+                   "lin:openvino:cpu:/nonexistent/model", guest_path("nn_conformance")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot open model file '/nonexistent/model'"), std::string::npos) << r.err;
 }
 
 TEST(NnCli, MalformedPreloadIsAUsageError) {
-  auto r = run_process({nnwasm_binary(), "run", "--nn-preload", "x:bogus:cpu:/m",
-                        guest_path("hello_streams")});
+  auto r = run_process(
+      {nnwasm_binary(), "run", "--nn-preload", "x:bogus:cpu:/m", guest_path("hello_streams")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown encoding 'bogus'"), std::string::npos) << r.err;
-  r = run_process({nnwasm_binary(), "run", "--nn-preload", "onlyname", guest_path("hello_streams")});
+  r = run_process(
+      {nnwasm_binary(), "run", "--nn-preload", "onlyname", guest_path("hello_streams")});
   EXPECT_EQ(r.exit_code, 2);
 }
 
@@ -58,8 +59,8 @@ TEST(NnCli, BackendsListsPluginsAndExplainsTheChoice) {
   EXPECT_NE(list.out.find("ABI version 99"), std::string::npos) << list.out;
 
   std::string model = write_model("nnwasm_scale.model", "SCALE 2 0");
-  auto explain = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir(),
-                              "--explain", model});
+  auto explain = run_process(
+      {nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir(), "--explain", model});
   EXPECT_EQ(explain.exit_code, 0) << explain.err;
   EXPECT_NE(explain.out.find("affine 1.0 (test plugin): does not recognise"), std::string::npos)
       << explain.out;

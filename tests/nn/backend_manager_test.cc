@@ -16,7 +16,9 @@ using namespace nnwasm::nn;
 
 namespace {
 
-std::vector<uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+std::vector<uint8_t> bytes_of(const std::string& text) {
+  return {text.begin(), text.end()};
+}
 
 BackendConfig config_for(const std::string& dir) {
   BackendConfig config;
@@ -36,7 +38,8 @@ class PluginDir : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = fs::temp_directory_path() /
-          (std::string("nnwasm_plugins_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+          (std::string("nnwasm_plugins_") +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir);
   }
@@ -65,8 +68,10 @@ TEST_F(PluginDir, TwoPluginsWithTheSameSymbolsCoexist) {
   add("scale");
   BackendManager manager(config_for(dir.string()));
   std::shared_ptr<Graph> a, b;
-  ASSERT_TRUE(load_text(manager, "AFFINE 2 1", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &a).is_ok());
-  ASSERT_TRUE(load_text(manager, "SCALE 3 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &b).is_ok());
+  ASSERT_TRUE(
+      load_text(manager, "AFFINE 2 1", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &a).is_ok());
+  ASSERT_TRUE(
+      load_text(manager, "SCALE 3 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &b).is_ok());
   EXPECT_STREQ(a->backend().name, "affine");
   EXPECT_STREQ(b->backend().name, "scale");
   EXPECT_NE(&a->backend(), &b->backend());
@@ -79,8 +84,12 @@ TEST_F(PluginDir, PluginClosesWhenItsLastGraphGoes) {
   ASSERT_EQ(plugins.size(), 1u);
   EXPECT_FALSE(plugins[0]->is_open());
   std::shared_ptr<Graph> first, second;
-  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &first).is_ok());
-  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &second).is_ok());
+  ASSERT_TRUE(
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &first)
+          .is_ok());
+  ASSERT_TRUE(
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &second)
+          .is_ok());
   EXPECT_TRUE(plugins[0]->is_open());
   first.reset();
   EXPECT_TRUE(plugins[0]->is_open());
@@ -94,7 +103,9 @@ TEST_F(PluginDir, KeepAliveKeepsThePluginOpen) {
   config.keep_alive = true;
   BackendManager manager(config);
   std::shared_ptr<Graph> graph;
-  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph).is_ok());
+  ASSERT_TRUE(
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph)
+          .is_ok());
   graph.reset();
   EXPECT_TRUE(manager.plugins()[0]->is_open());
 }
@@ -102,11 +113,14 @@ TEST_F(PluginDir, KeepAliveKeepsThePluginOpen) {
 TEST_F(PluginDir, PluginAddedAtRunTimeIsFound) {
   BackendManager manager(config_for(dir.string()));
   std::shared_ptr<Graph> graph;
-  NnStatus before = load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph);
+  NnStatus before =
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph);
   EXPECT_EQ(before.code, uint32_t{NNWASM_INVALID_ENCODING});
   EXPECT_NE(before.message.find("NNWASM_BACKEND_PATH"), std::string::npos) << before.message;
   add("affine");
-  EXPECT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph).is_ok());
+  EXPECT_TRUE(
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph)
+          .is_ok());
 }
 
 TEST_F(PluginDir, BrokenAndWrongAbiPluginsAreSkipped) {
@@ -128,10 +142,13 @@ TEST_F(PluginDir, ExplicitEncodingSelectsPluginsThatHandleIt) {
   add("affine");
   BackendManager manager(config_for(dir.string()));
   std::shared_ptr<Graph> graph;
-  EXPECT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, &graph).is_ok());
-  NnStatus status = load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, &graph);
+  EXPECT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, &graph)
+                  .is_ok());
+  NnStatus status =
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, &graph);
   EXPECT_EQ(status.code, uint32_t{NNWASM_NOT_FOUND});
-  EXPECT_NE(status.message.find("no backend handles encoding onnx"), std::string::npos) << status.message;
+  EXPECT_NE(status.message.find("no backend handles encoding onnx"), std::string::npos)
+      << status.message;
 }
 
 TEST_F(PluginDir, BackendOrderOverridesTheRanking) {
@@ -150,8 +167,10 @@ TEST_F(PluginDir, GpuFallsBackToCpuUnlessStrict) {
   add("affine");
   BackendManager lenient(config_for(dir.string()));
   Selection selection;
-  ASSERT_TRUE(lenient.select(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_GPU, bytes_of("AFFINE 1 0"),
-                             &selection).is_ok());
+  ASSERT_TRUE(
+      lenient
+          .select(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_GPU, bytes_of("AFFINE 1 0"), &selection)
+          .is_ok());
   EXPECT_EQ(selection.target, uint32_t{NNWASM_TARGET_CPU});
 
   BackendConfig config = config_for(dir.string());
@@ -167,7 +186,8 @@ TEST_F(PluginDir, CorruptModelGivesTheBackendsMessage) {
   add("affine");
   BackendManager manager(config_for(dir.string()));
   std::shared_ptr<Graph> graph;
-  NnStatus status = load_text(manager, "AFFINE x", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph);
+  NnStatus status =
+      load_text(manager, "AFFINE x", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph);
   EXPECT_EQ(status.code, uint32_t{NNWASM_INVALID_ENCODING});
   EXPECT_NE(status.message.find("corrupt model"), std::string::npos) << status.message;
   EXPECT_NE(status.message.find("affine"), std::string::npos) << status.message;

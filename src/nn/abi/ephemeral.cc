@@ -15,7 +15,8 @@ bool check_out(const engine::GuestMemory& memory, uint32_t ptr) {
   return memory.contains(ptr, sizeof(uint32_t));
 }
 NnStatus bad_out(const char* what) {
-  return nn_error(NNWASM_INVALID_ARGUMENT, std::string(what) + " pointer lies outside guest memory");
+  return nn_error(NNWASM_INVALID_ARGUMENT,
+                  std::string(what) + " pointer lies outside guest memory");
 }
 }  // namespace
 
@@ -25,8 +26,8 @@ void EphemeralModule::define_imports(engine::Linker& linker) {
   linker.define(bind_method<&EphemeralModule::load_by_name>(kModule, "load_by_name", this));
   linker.define(bind_method<&EphemeralModule::load_by_name_with_config>(
       kModule, "load_by_name_with_config", this));
-  linker.define(
-      bind_method<&EphemeralModule::init_execution_context>(kModule, "init_execution_context", this));
+  linker.define(bind_method<&EphemeralModule::init_execution_context>(
+      kModule, "init_execution_context", this));
   linker.define(bind_method<&EphemeralModule::set_input>(kModule, "set_input", this));
   linker.define(bind_method<&EphemeralModule::compute>(kModule, "compute", this));
   linker.define(bind_method<&EphemeralModule::get_output>(kModule, "get_output", this));
@@ -85,11 +86,10 @@ int32_t EphemeralModule::set_input(HostCall& call, uint32_t context, uint32_t in
   auto& memory = call.memory();
   if (!memory.contains(tensor, 20)) return report("set_input", bad_out("tensor"));
   GuestTensor input;
-  NnStatus status = read_tensor(memory, *memory.read<uint32_t>(tensor),
-                                *memory.read<uint32_t>(tensor + 4),
-                                *memory.read<uint8_t>(tensor + 8),  // u8 tag; ignore padding
-                                *memory.read<uint32_t>(tensor + 12),
-                                *memory.read<uint32_t>(tensor + 16), &input);
+  NnStatus status =
+      read_tensor(memory, *memory.read<uint32_t>(tensor), *memory.read<uint32_t>(tensor + 4),
+                  *memory.read<uint8_t>(tensor + 8),  // u8 tag; ignore padding
+                  *memory.read<uint32_t>(tensor + 12), *memory.read<uint32_t>(tensor + 16), &input);
   if (status.is_ok()) status = session_.set_input(context, index, input.view);
   return report("set_input", status);
 }

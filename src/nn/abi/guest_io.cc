@@ -20,9 +20,8 @@ int32_t report(const char* function, const NnStatus& status) {
 NnStatus read_builders(const engine::GuestMemory& memory, uint32_t array_ptr, uint32_t count,
                        std::vector<nnwasm_bytes>* out) {
   if (count == 0 || count > kMaxBuilders) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "graph builder count " + std::to_string(count) + " is not in 1.." +
-                        std::to_string(kMaxBuilders));
+    return nn_error(NNWASM_INVALID_ARGUMENT, "graph builder count " + std::to_string(count) +
+                                                 " is not in 1.." + std::to_string(kMaxBuilders));
   }
   if (!memory.contains(array_ptr, uint64_t{count} * 8)) {
     return nn_error(NNWASM_INVALID_ARGUMENT, "graph builder array lies outside guest memory");
@@ -44,15 +43,14 @@ NnStatus read_builders(const engine::GuestMemory& memory, uint32_t array_ptr, ui
 NnStatus read_tensor(const engine::GuestMemory& memory, uint32_t dims_ptr, uint32_t rank,
                      uint32_t type, uint32_t data_ptr, uint64_t data_len, GuestTensor* out) {
   if (rank > kMaxRank) {
-    return nn_error(NNWASM_INVALID_ARGUMENT, "tensor rank " + std::to_string(rank) +
-                                                 " exceeds " + std::to_string(kMaxRank));
+    return nn_error(NNWASM_INVALID_ARGUMENT,
+                    "tensor rank " + std::to_string(rank) + " exceeds " + std::to_string(kMaxRank));
   }
   auto dims = memory.slice(dims_ptr, uint64_t{rank} * 4);
   if (!dims) return nn_error(NNWASM_INVALID_ARGUMENT, "tensor dims lie outside guest memory");
   if (element_size(type) == 0) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "unknown tensor type " + std::to_string(type) +
-                        " (0 f16, 1 f32, 2 f64, 3 u8, 4 i32, 5 i64)");
+    return nn_error(NNWASM_INVALID_ARGUMENT, "unknown tensor type " + std::to_string(type) +
+                                                 " (0 f16, 1 f32, 2 f64, 3 u8, 4 i32, 5 i64)");
   }
   auto data = memory.slice(data_ptr, data_len);
   if (!data) return nn_error(NNWASM_INVALID_ARGUMENT, "tensor data lies outside guest memory");

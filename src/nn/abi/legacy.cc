@@ -84,9 +84,10 @@ int32_t LegacyModule::set_input(HostCall& call, uint32_t context, uint32_t index
   uint32_t rank = *memory.read<uint32_t>(dims_struct + 4);
   uint32_t type = 0;
   if (!map_legacy_type(legacy_type, &type)) {
-    return report("set_input", nn_error(NNWASM_INVALID_ARGUMENT,
-                                        "unknown legacy tensor type " + std::to_string(legacy_type) +
-                                            " (0 f16, 1 f32, 2 u8, 3 i32)"));
+    return report("set_input",
+                  nn_error(NNWASM_INVALID_ARGUMENT, "unknown legacy tensor type " +
+                                                        std::to_string(legacy_type) +
+                                                        " (0 f16, 1 f32, 2 u8, 3 i32)"));
   }
   // No data length in this ABI: it is product(dims) x element size (overflow-checked).
   if (rank > kMaxRank || !memory.contains(dims_ptr, uint64_t{rank} * 4)) {

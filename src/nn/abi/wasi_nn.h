@@ -10,7 +10,8 @@ namespace nnwasm::nn {
 
 class WasiNn {
  public:
-  explicit WasiNn(NnRuntime& runtime) : session_(runtime), ephemeral_(session_), legacy_(session_) {}
+  explicit WasiNn(NnRuntime& runtime)
+      : session_(runtime), ephemeral_(session_), legacy_(session_) {}
 
   // Defines wasi_ephemeral_nn and wasi_nn on `linker`; `this` must outlive the instance.
   void define_imports(engine::Linker& linker) {

@@ -73,7 +73,9 @@ static nnwasm_status load(const nnwasm_bytes* builders, uint32_t count,
   return NNWASM_SUCCESS;
 }
 
-static void graph_free(nnwasm_graph* graph) { free(graph); }
+static void graph_free(nnwasm_graph* graph) {
+  free(graph);
+}
 
 static nnwasm_status context_create(nnwasm_graph* graph, nnwasm_context** out) {
   *out = calloc(1, sizeof **out);
@@ -93,7 +95,8 @@ static nnwasm_status set_input(nnwasm_context* c, uint32_t index, const nnwasm_t
   if (t->type != NNWASM_TENSOR_F32) return fail(NNWASM_INVALID_ARGUMENT, "input must be f32");
   size_t elements = 1;
   for (uint32_t i = 0; i < t->rank; ++i) elements *= t->dims[i];
-  if (elements * 4 != t->size) return fail(NNWASM_INVALID_ARGUMENT, "byte size does not match dims");
+  if (elements * 4 != t->size)
+    return fail(NNWASM_INVALID_ARGUMENT, "byte size does not match dims");
   float* input = realloc(c->input, t->size ? t->size : 1);
   if (input == NULL) return fail(NNWASM_RUNTIME_ERROR, "out of memory");
   memcpy(input, t->data, t->size);
@@ -120,7 +123,9 @@ static nnwasm_status get_output(nnwasm_context* c, uint32_t index, nnwasm_output
   return NNWASM_SUCCESS;
 }
 
-static const char* last_error(void) { return last_message; }
+static const char* last_error(void) {
+  return last_message;
+}
 
 static const nnwasm_encoding encodings[] = {NNWASM_ENCODING_OPENVINO};
 
