@@ -6,6 +6,10 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
 - startup: whole-process time of the hello guest under nnwasm vs the native hello (median).
 - host call: ns per wasm->host call through the binding layer (guest-timed loop).
 - matmul / fib: best kernel time inside the guest vs the same C built natively (clang -O2).
+- digits (WASI-NN, onnx backend): per-inference time of the demo guest vs ONNX Runtime's C++
+  API called directly on the same model and data.
+- named models: load_by_name on an already loaded model, and the peak RSS of 8 instances
+  sharing one 64 MiB model in one process vs a single instance.
 """
 import os
 import statistics
@@ -56,6 +60,55 @@ def main():
             native_us = min(native_us, field(run([os.path.join(native, f"native_{kernel}"), reps]), key))
         label = f"{kernel} (us, best)"
         print(f"{label:<28}{wasm_us:>12.0f}{native_us:>12.0f}{wasm_us / native_us:>8.2f}")
+
+    nn_benchmarks()
+
+
+def big_model(path, width=4096):
+    """A MatMul with a width x width f32 weight (64 MiB at 4096), made with Debian's onnx."""
+    if os.path.exists(path):
+        return
+    script = f"""
+import numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+w = numpy_helper.from_array(np.random.default_rng(0).standard_normal(({width}, {width}), dtype=np.float32), "W")
+g = helper.make_graph([helper.make_node("MatMul", ["X", "W"], ["Y"])], "big",
+    [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, {width}])],
+    [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, {width}])], [w])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+m.ir_version = 7
+onnx.save(m, "{path}")
+"""
+    subprocess.run(["/usr/bin/python3", "-c", script], check=True)
+
+
+def nn_benchmarks():
+    models = os.path.join(build, "models")
+    per_inference = lambda out: field(out.replace("per-inference time:", "per_inference"), "per_inference")
+    wasm_us, native_us = float("inf"), float("inf")
+    for _ in range(5):
+        out = run([nnwasm, "run", "--dir", models + "::/models", "--nn-preload",
+                   "digits:onnx:cpu:" + os.path.join(models, "digits.onnx"),
+                   os.path.join(guests, "digits.wasm"), "/models"])
+        wasm_us = min(wasm_us, per_inference(out))
+        native_us = min(native_us, per_inference(run([os.path.join(native, "onnx_digits_native"), models, "1"])))
+    print(f"{'digits inference (us)':<28}{wasm_us:>12.2f}{native_us:>12.2f}{wasm_us / native_us:>8.2f}")
+
+    big = os.path.join(native, "big_matmul.onnx")
+    big_model(big)
+    preload = "big:onnx:cpu:" + big
+    out = run([nnwasm, "run", "--nn-preload", preload, os.path.join(guests, "bench_named_model.wasm"),
+               "big", "4096", "100000"])
+    print(f"{'load_by_name, loaded (ns)':<28}{field(out, 'load_by_name_ns'):>12.1f}{'-':>12}{'-':>8}")
+    print(f"{'first load_by_name (us)':<28}{field(out, 'first_load_by_name_us'):>12.0f}{'-':>12}{'-':>8}")
+    rss = {}
+    for n in (1, 8):
+        out = run([os.path.join(native, "nnwasm_bench_instances"), str(n),
+                   os.path.join(guests, "bench_named_model.wasm"), "--nn-preload", preload, "big", "4096", "10"])
+        rss[n] = field(out, "peak_rss_kib") / 1024
+    print(f"{'peak RSS 1 instance (MiB)':<28}{rss[1]:>12.0f}")
+    print(f"{'peak RSS 8 instances (MiB)':<28}{rss[8]:>12.0f}{'':>12}{rss[8] / rss[1]:>8.2f}")
+    print(f"{'  per extra instance (MiB)':<28}{(rss[8] - rss[1]) / 7:>12.1f}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,16 @@
 
 namespace nnwasm::nn {
 
+namespace {
+#ifdef NNWASM_SANITIZE
+// Sanitizer builds keep unloaded code mapped so that leak reports inside a plugin (or the
+// framework it pulled in) can still be symbolized and matched by tests/lsan.supp.
+constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE;
+#else
+constexpr int kDlopenFlags = RTLD_NOW | RTLD_LOCAL;
+#endif
+}  // namespace
+
 PluginHandle::PluginHandle(void* library, const nnwasm_backend* backend, std::string path)
     : library_(library), backend_(backend), path_(std::move(path)) {}
 
@@ -37,7 +47,7 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     *error = broken_;
     return nullptr;
   };
-  void* library = dlopen(path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* library = dlopen(path_.c_str(), kDlopenFlags);
   if (library == nullptr) return fail(dlerror());
   auto entry =
       reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL));

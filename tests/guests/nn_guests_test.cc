@@ -78,3 +78,13 @@ TEST(NnCli, BackendPathFromTheEnvironment) {
   unsetenv("NNWASM_BACKEND_PATH");
   EXPECT_NE(list.out.find("affine"), std::string::npos) << list.out;
 }
+
+TEST(NnGuests, WasmtimeGraphDirSpellingNamesTheModelAfterTheDir) {
+  fs::path dir = fs::temp_directory_path() / "nnwasm_graphdir" / "lin";
+  fs::create_directories(dir);
+  std::ofstream(dir / "model.affine") << "AFFINE 3 1";
+  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(), "--nn-graph",
+                        "openvino::" + dir.string(), guest_path("nn_conformance")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  fs::remove_all(dir.parent_path());
+}
