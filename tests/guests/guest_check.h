@@ -40,3 +40,15 @@ static inline void guest_ok(const char* what) {
       guest_fail(what, detail_);                                                             \
     }                                                                                        \
   } while (0)
+
+// Paths inside the directory the harness passes as argv[1] (set guest_base first). Returns one
+// of four rotating buffers, so up to four results can be used at once.
+static char guest_base[512];
+
+static inline const char* guest_at(const char* name) {
+  static char paths[4][1024];
+  static int next = 0;
+  char* path = paths[next++ % 4];
+  snprintf(path, sizeof paths[0], "%s/%s", guest_base, name);
+  return path;
+}

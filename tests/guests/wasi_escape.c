@@ -13,15 +13,6 @@
 
 #include "guest_check.h"
 
-static char base[512];
-
-static const char* at(const char* name) {
-  static char paths[4][1024];
-  static int next = 0;
-  char* path = paths[next++ % 4];
-  snprintf(path, sizeof paths[0], "%s/%s", base, name);
-  return path;
-}
 
 static const char* errno_name(int e) {
   switch (e) {
@@ -99,25 +90,25 @@ static void expect_raw_denied(int err, const char* what) {
 static void cleanup(void) {
   const char* names[] = {"etc_link", "chain1",   "chain2", "dangle", "victim",
                          "up",       "tmp_link", "stolen", "hard",   "abs_dangle"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) unlink(at(names[i]));
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) unlink(guest_at(names[i]));
 }
 
 int main(int argc, char** argv) {
   if (argc < 2) guest_fail("usage", "wasi_escape <dir>");
-  snprintf(base, sizeof base, "%s", argv[1]);
+  snprintf(guest_base, sizeof guest_base, "%s", argv[1]);
   cleanup();
   int pre = find_preopen(argv[1]);
   REQUIRE(pre >= 3, "find the preopened directory");
   __wasi_fd_t fd;
 
   // `..` and absolute paths.
-  DENIED(open(at("../outside.txt"), O_RDONLY), "open ../outside.txt");
-  DENIED(open(at("../outside.txt"), O_WRONLY | O_TRUNC), "truncate ../outside.txt");
-  DENIED(open(at("../new_outside.txt"), O_WRONLY | O_CREAT, 0644), "create ../new_outside.txt");
-  DENIED(open(at("../outside_dir/new.txt"), O_WRONLY | O_CREAT, 0644),
+  DENIED(open(guest_at("../outside.txt"), O_RDONLY), "open ../outside.txt");
+  DENIED(open(guest_at("../outside.txt"), O_WRONLY | O_TRUNC), "truncate ../outside.txt");
+  DENIED(open(guest_at("../new_outside.txt"), O_WRONLY | O_CREAT, 0644), "create ../new_outside.txt");
+  DENIED(open(guest_at("../outside_dir/new.txt"), O_WRONLY | O_CREAT, 0644),
          "create ../outside_dir/new.txt");
   struct stat st;
-  DENIED(stat(at("../outside.txt"), &st), "stat ../outside.txt");
+  DENIED(stat(guest_at("../outside.txt"), &st), "stat ../outside.txt");
   expect_raw_denied(raw_open(pre, "../outside.txt", 0, 0, &fd), "raw path_open ../outside.txt");
   expect_raw_denied(raw_open(pre, "/etc/passwd", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, 0, &fd),
                     "raw path_open /etc/passwd");
@@ -125,57 +116,57 @@ int main(int argc, char** argv) {
   expect_raw_denied(raw_open(pre, "..", 0, __WASI_OFLAGS_DIRECTORY, &fd), "raw path_open ..");
 
   // A symlink to /etc may be created (the target is just a string) but never followed out.
-  CHECK(symlink("/etc", at("etc_link")) == 0, "create a symlink to /etc");
-  DENIED(open(at("etc_link/passwd"), O_RDONLY), "open etc_link/passwd");
-  DENIED(stat(at("etc_link/passwd"), &st), "stat etc_link/passwd");
+  CHECK(symlink("/etc", guest_at("etc_link")) == 0, "create a symlink to /etc");
+  DENIED(open(guest_at("etc_link/passwd"), O_RDONLY), "open etc_link/passwd");
+  DENIED(stat(guest_at("etc_link/passwd"), &st), "stat etc_link/passwd");
   expect_raw_denied(raw_open(pre, "etc_link/passwd", __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, 0, &fd),
                     "raw path_open etc_link/passwd");
-  DENIED(mkdir(at("etc_link/nnwasm_escape"), 0755), "mkdir through the /etc symlink");
+  DENIED(mkdir(guest_at("etc_link/nnwasm_escape"), 0755), "mkdir through the /etc symlink");
 
   // A chain of symlinks whose last hop leaves the sandbox.
-  CHECK(symlink("chain2", at("chain1")) == 0 && symlink("../outside.txt", at("chain2")) == 0,
+  CHECK(symlink("chain2", guest_at("chain1")) == 0 && symlink("../outside.txt", guest_at("chain2")) == 0,
         "create a symlink chain ending outside");
-  DENIED(open(at("chain1"), O_RDONLY), "open through the chain");
-  DENIED(open(at("chain1"), O_WRONLY | O_APPEND), "append through the chain");
-  DENIED(truncate(at("chain1"), 0), "truncate through the chain");
-  CHECK(symlink("../escaped.txt", at("dangle")) == 0,
+  DENIED(open(guest_at("chain1"), O_RDONLY), "open through the chain");
+  DENIED(open(guest_at("chain1"), O_WRONLY | O_APPEND), "append through the chain");
+  DENIED(truncate(guest_at("chain1"), 0), "truncate through the chain");
+  CHECK(symlink("../escaped.txt", guest_at("dangle")) == 0,
         "create a dangling symlink to ../escaped.txt");
-  DENIED(open(at("dangle"), O_WRONLY | O_CREAT, 0644), "create through the dangling symlink");
-  CHECK(symlink("/tmp/nnwasm_escaped.txt", at("abs_dangle")) == 0,
+  DENIED(open(guest_at("dangle"), O_WRONLY | O_CREAT, 0644), "create through the dangling symlink");
+  CHECK(symlink("/tmp/nnwasm_escaped.txt", guest_at("abs_dangle")) == 0,
         "create a dangling symlink to an absolute path");
-  DENIED(open(at("abs_dangle"), O_WRONLY | O_CREAT, 0644),
+  DENIED(open(guest_at("abs_dangle"), O_WRONLY | O_CREAT, 0644),
          "create through the absolute dangling symlink");
 
   // Renames, unlinks, links and rmdir naming `..`.
-  int victim = open(at("victim"), O_WRONLY | O_CREAT, 0644);
+  int victim = open(guest_at("victim"), O_WRONLY | O_CREAT, 0644);
   REQUIRE(victim >= 0, "create victim");
   close(victim);
-  DENIED(rename(at("victim"), at("../moved.txt")), "rename victim to ../moved.txt");
-  DENIED(rename(at("../outside.txt"), at("stolen")), "rename ../outside.txt into the sandbox");
-  DENIED(unlink(at("../outside.txt")), "unlink ../outside.txt");
-  DENIED(link(at("../outside.txt"), at("hard")), "hard link ../outside.txt");
-  DENIED(link(at("victim"), at("../hard.txt")), "hard link to ../hard.txt");
-  DENIED(rmdir(at("../outside_dir")), "rmdir ../outside_dir");
-  DENIED(rmdir(at("..")), "rmdir ..");
-  DENIED(symlink("victim", at("../planted_link")), "symlink at ../planted_link");
+  DENIED(rename(guest_at("victim"), guest_at("../moved.txt")), "rename victim to ../moved.txt");
+  DENIED(rename(guest_at("../outside.txt"), guest_at("stolen")), "rename ../outside.txt into the sandbox");
+  DENIED(unlink(guest_at("../outside.txt")), "unlink ../outside.txt");
+  DENIED(link(guest_at("../outside.txt"), guest_at("hard")), "hard link ../outside.txt");
+  DENIED(link(guest_at("victim"), guest_at("../hard.txt")), "hard link to ../hard.txt");
+  DENIED(rmdir(guest_at("../outside_dir")), "rmdir ../outside_dir");
+  DENIED(rmdir(guest_at("..")), "rmdir ..");
+  DENIED(symlink("victim", guest_at("../planted_link")), "symlink at ../planted_link");
   char buf[64];
-  DENIED(readlink(at("../outside.txt"), buf, sizeof buf), "readlink ../outside.txt");
+  DENIED(readlink(guest_at("../outside.txt"), buf, sizeof buf), "readlink ../outside.txt");
 
   // mkdir / create through a symlink to the parent directory.
-  CHECK(symlink("..", at("up")) == 0, "create a symlink to ..");
-  DENIED(mkdir(at("up/evil_dir"), 0755), "mkdir through the symlink to ..");
-  DENIED(open(at("up/evil.txt"), O_WRONLY | O_CREAT, 0644), "create through the symlink to ..");
-  DENIED(open(at("up/outside.txt"), O_RDONLY), "read through the symlink to ..");
-  DENIED(unlink(at("up/outside.txt")), "unlink through the symlink to ..");
-  DENIED(rename(at("victim"), at("up/moved.txt")), "rename through the symlink to ..");
-  CHECK(symlink("/tmp", at("tmp_link")) == 0, "create a symlink to /tmp");
-  DENIED(mkdir(at("tmp_link/nnwasm_evil_dir"), 0755), "mkdir through the symlink to /tmp");
+  CHECK(symlink("..", guest_at("up")) == 0, "create a symlink to ..");
+  DENIED(mkdir(guest_at("up/evil_dir"), 0755), "mkdir through the symlink to ..");
+  DENIED(open(guest_at("up/evil.txt"), O_WRONLY | O_CREAT, 0644), "create through the symlink to ..");
+  DENIED(open(guest_at("up/outside.txt"), O_RDONLY), "read through the symlink to ..");
+  DENIED(unlink(guest_at("up/outside.txt")), "unlink through the symlink to ..");
+  DENIED(rename(guest_at("victim"), guest_at("up/moved.txt")), "rename through the symlink to ..");
+  CHECK(symlink("/tmp", guest_at("tmp_link")) == 0, "create a symlink to /tmp");
+  DENIED(mkdir(guest_at("tmp_link/nnwasm_evil_dir"), 0755), "mkdir through the symlink to /tmp");
 
   // Still usable inside afterwards, and the links themselves can be removed.
-  int inside = open(at("victim"), O_RDONLY);
+  int inside = open(guest_at("victim"), O_RDONLY);
   CHECK(inside >= 0, "files inside stay reachable");
   close(inside);
   cleanup();
-  CHECK(lstat(at("etc_link"), &st) != 0 && errno == ENOENT, "cleanup removed the links");
+  CHECK(lstat(guest_at("etc_link"), &st) != 0 && errno == ENOENT, "cleanup removed the links");
   return 0;
 }
