@@ -121,7 +121,8 @@ NnStatus parse_graph_dir(const std::string& spec, NamedModel* out) {
 
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
                     uint32_t encoding, uint32_t target, std::string_view config,
-                    const std::string& description, std::shared_ptr<Graph>* out) {
+                    const std::string& description, std::shared_ptr<Graph>* out,
+                    const std::vector<std::string>* paths) {
   std::span<const uint8_t> head;
   if (!builders.empty()) head = {builders[0].data, builders[0].size};
   Selection selection;
@@ -134,8 +135,15 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
                               config.empty() ? nullptr : config.data(), config.size()};
   nnwasm_graph* handle = nullptr;
   const nnwasm_backend& backend = selection.plugin->backend();
-  nnwasm_status code =
-      backend.load(builders.data(), static_cast<uint32_t>(builders.size()), &options, &handle);
+  nnwasm_status code;
+  if (paths != nullptr && backend.load_file != nullptr) {
+    std::vector<const char*> c_paths;
+    for (const std::string& path : *paths) c_paths.push_back(path.c_str());
+    code = backend.load_file(c_paths.data(), static_cast<uint32_t>(c_paths.size()), &options,
+                             &handle);
+  } else {
+    code = backend.load(builders.data(), static_cast<uint32_t>(builders.size()), &options, &handle);
+  }
   std::string what =
       description + " (" + backend.name + " on " + target_name(selection.target) + ")";
   if (code != NNWASM_SUCCESS || handle == nullptr) {
@@ -191,7 +199,7 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
     builders.push_back(files[i].bytes());
   }
   NnStatus status = load_graph(manager_, builders, model.encoding, model.target, config,
-                               description, &entry->graph);
+                               description, &entry->graph, &model.paths);
   if (status.is_ok()) *out = entry->graph;
   return status;
 }

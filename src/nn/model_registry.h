@@ -27,10 +27,13 @@ NnStatus parse_preload(const std::string& spec, NamedModel* out);
 // Parses Wasmtime's --nn-graph ENCODING::DIR (name = last component of DIR).
 NnStatus parse_graph_dir(const std::string& spec, NamedModel* out);
 
-// Loads model bytes (one or more builders) with the backend `manager` selects.
+// Loads model bytes (one or more builders) with the backend `manager` selects. When `paths`
+// names the files behind the builders and the backend has load_file, it loads from the files
+// (letting it mmap them) instead.
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
                     uint32_t encoding, uint32_t target, std::string_view config,
-                    const std::string& description, std::shared_ptr<Graph>* out);
+                    const std::string& description, std::shared_ptr<Graph>* out,
+                    const std::vector<std::string>* paths = nullptr);
 
 class ModelRegistry {
  public:

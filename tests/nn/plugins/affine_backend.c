@@ -73,6 +73,19 @@ static nnwasm_status load(const nnwasm_bytes* builders, uint32_t count,
   return NNWASM_SUCCESS;
 }
 
+// Named models arrive as files: read the (tiny) file and load its bytes.
+static nnwasm_status load_file(const char* const* paths, uint32_t count,
+                               const nnwasm_load_options* options, nnwasm_graph** out) {
+  if (count != 1) return fail(NNWASM_INVALID_ARGUMENT, "expected exactly one model file");
+  FILE* f = fopen(paths[0], "rb");
+  if (f == NULL) return fail(NNWASM_MODEL_NOT_FOUND, "cannot open the model file");
+  uint8_t text[128];
+  size_t n = fread(text, 1, sizeof text, f);
+  fclose(f);
+  nnwasm_bytes bytes = {text, n};
+  return load(&bytes, 1, options, out);
+}
+
 static void graph_free(nnwasm_graph* graph) {
   free(graph);
 }
@@ -141,7 +154,7 @@ static const nnwasm_backend backend = {
     .probe = probe,
     .sniff = sniff,
     .load = load,
-    .load_file = NULL,
+    .load_file = load_file,
     .graph_free = graph_free,
     .context_create = context_create,
     .context_free = context_free,
