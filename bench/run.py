@@ -8,6 +8,8 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
 - matmul / fib: best kernel time inside the guest vs the same C built natively (clang -O2).
 - digits (WASI-NN, onnx backend): per-inference time of the demo guest vs ONNX Runtime's C++
   API called directly on the same model and data.
+- digits / conv (WASI-NN, torch backend): the same with digits.pt, and conv.pt (1x3x224x224
+  input, where copies matter) through bench/guests/conv_infer.c, vs libtorch called directly.
 - named models: load_by_name on an already loaded model, and the peak RSS of 8 instances
   sharing one 64 MiB model in one process vs a single instance.
 """
@@ -82,6 +84,28 @@ onnx.save(m, "{path}")
     subprocess.run(["/usr/bin/python3", "-c", script], check=True)
 
 
+def torch_benchmarks(models, per_inference):
+    torch_native = os.path.join(native, "torch_native_bench")
+    if not os.path.exists(torch_native):
+        print(f"{'digits torch (us)':<28}{'skipped: torch backend not built':>32}")
+        return
+    wasm_us, native_us = float("inf"), float("inf")
+    for _ in range(5):
+        out = run([nnwasm, "run", "--dir", models + "::/models", "--nn-preload",
+                   "digits:pytorch:cpu:" + os.path.join(models, "digits.pt"),
+                   os.path.join(guests, "digits.wasm"), "/models"])
+        wasm_us = min(wasm_us, per_inference(out))
+        native_us = min(native_us, per_inference(run([torch_native, "digits", models, "1"])))
+    print(f"{'digits torch (us)':<28}{wasm_us:>12.2f}{native_us:>12.2f}{wasm_us / native_us:>8.2f}")
+    wasm_us, native_us = float("inf"), float("inf")
+    for _ in range(3):
+        out = run([nnwasm, "run", "--nn-preload", "conv:pytorch:cpu:" + os.path.join(models, "conv.pt"),
+                   os.path.join(guests, "bench_conv_infer.wasm"), "conv", "30"])
+        wasm_us = min(wasm_us, per_inference(out))
+        native_us = min(native_us, per_inference(run([torch_native, "conv", models, "30"])))
+    print(f"{'conv 1x3x224x224 torch (us)':<28}{wasm_us:>12.0f}{native_us:>12.0f}{wasm_us / native_us:>8.2f}")
+
+
 def nn_benchmarks():
     models = os.path.join(build, "models")
     per_inference = lambda out: field(out.replace("per-inference time:", "per_inference"), "per_inference")
@@ -93,6 +117,7 @@ def nn_benchmarks():
         wasm_us = min(wasm_us, per_inference(out))
         native_us = min(native_us, per_inference(run([os.path.join(native, "onnx_digits_native"), models, "1"])))
     print(f"{'digits inference (us)':<28}{wasm_us:>12.2f}{native_us:>12.2f}{wasm_us / native_us:>8.2f}")
+    torch_benchmarks(models, per_inference)
 
     big = os.path.join(native, "big_matmul.onnx")
     big_model(big)

@@ -21,6 +21,7 @@ APT_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libbenchmark-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
   python3-torch python3-onnx python3-numpy python3-sklearn
+  libtorch-dev
 )
 
 missing=()

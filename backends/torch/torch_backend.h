@@ -1,0 +1,59 @@
+// Internal interface of the PyTorch (TorchScript) backend that needs no torch headers: errors,
+// sniffing and probing (probe.cc), graphs and contexts behind opaque types (graph.cc,
+// context.cc, which include libtorch), used by the ABI boundary in plugin.cc.
+#pragma once
+
+#include <nnwasm/backend.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace nnwasm::torch_backend {
+
+// A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
+struct Error {
+  nnwasm_status status;
+  std::string message;
+};
+
+// ---- devices and model format (probe.cc) ----
+
+// Lists cpu, then one "cuda:N <name>" per CUDA device libtorch can use. Cached.
+nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count);
+// Number of CUDA devices libtorch can use (0 without CUDA). Cached.
+uint32_t cuda_device_count();
+// Confidence 0..100 that `data` is a TorchScript archive; never reads past `size`:
+// 95 zip with the TorchScript layout, 30 a torch.save zip (pickle, no code), 10 other zip, 0 else.
+uint32_t sniff_torchscript(const uint8_t* data, size_t size);
+// Usable CPUs of this process (sched_getaffinity), at least 1.
+int cpus_available();
+
+// ---- graphs (graph.cc) ----
+
+// A loaded TorchScript module and what is known about its forward method (torch_impl.h).
+struct GraphState;
+
+// Loads a module from memory (`path` NULL) or a file; throws Error.
+std::shared_ptr<GraphState> load_graph(const uint8_t* data, size_t size, const char* path,
+                                       const nnwasm_load_options* options);
+// "1.0 (libtorch 1.13.1)".
+const char* backend_version();
+// Sets libtorch's intra-op threads to the CPUs this process may use; once, at plugin entry.
+void init_threads();
+
+// ---- contexts (context.cc) ----
+
+// Per-context inputs and the flattened outputs of the last compute.
+class Context {
+ public:
+  virtual ~Context() = default;
+  virtual void set_input(uint32_t index, const nnwasm_tensor& tensor) = 0;
+  virtual void compute() = 0;
+  virtual nnwasm_output output(uint32_t index) const = 0;
+};
+
+std::unique_ptr<Context> make_context(std::shared_ptr<GraphState> graph);
+
+}  // namespace nnwasm::torch_backend
