@@ -12,13 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "../common/plugin_support.h"
+
 namespace nnwasm::onnx {
 
 // A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
-struct Error {
-  nnwasm_status status;
-  std::string message;
-};
+using plugin_support::Error;
 
 // ---- devices and model format (probe.cc) ----
 

@@ -17,24 +17,15 @@ struct nnwasm_context {
   nnwasm::onnx::Context impl;
 };
 
+namespace nnwasm::plugin_support {
+const char kPluginErrorPrefix[] = "onnx: ";
+}
+
 namespace nnwasm::onnx {
 namespace {
 
-// A plain array, not a std::string: a thread_local with a destructor would make glibc keep the
-// plugin (and ONNX Runtime) loaded after dlclose for as long as the thread lives.
-constexpr size_t kErrorCapacity = 4096;
-thread_local char g_last_error[kErrorCapacity];
-
-// Sets last_error to "onnx: " + the formatted text (truncated to fit); never allocates.
-__attribute__((format(printf, 2, 3))) nnwasm_status fail(nnwasm_status status, const char* format,
-                                                         ...) noexcept {
-  std::memcpy(g_last_error, "onnx: ", 7);
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(g_last_error + 6, kErrorCapacity - 6, format, args);
-  va_end(args);
-  return status;
-}
+using plugin_support::fail;
+using plugin_support::last_error;
 
 // WASI-NN status for an ONNX Runtime error raised while loading or running a model.
 nnwasm_status status_of(OrtErrorCode code, bool loading) {
@@ -54,23 +45,18 @@ nnwasm_status status_of(OrtErrorCode code, bool loading) {
   }
 }
 
-// Runs `body`, converting any exception into a status and a message for last_error.
+// plugin_support::guarded, with ONNX Runtime's exceptions mapped to their WASI-NN status.
 template <typename Body>
 nnwasm_status guarded(const char* what, bool loading, Body&& body) noexcept {
-  try {
-    body();
-    return NNWASM_SUCCESS;
-  } catch (const Error& e) {
-    return fail(e.status, "%s: %s", what, e.message.c_str());
-  } catch (const Ort::Exception& e) {
-    return fail(status_of(e.GetOrtErrorCode(), loading), "%s: onnxruntime: %s", what, e.what());
-  } catch (const std::bad_alloc&) {
-    return fail(NNWASM_RUNTIME_ERROR, "%s: out of host memory", what);
-  } catch (const std::exception& e) {
-    return fail(NNWASM_RUNTIME_ERROR, "%s: %s", what, e.what());
-  } catch (...) {
-    return fail(NNWASM_RUNTIME_ERROR, "%s: unknown error", what);
-  }
+  return plugin_support::guarded(what, std::forward<Body>(body), [&](const char* op) {
+    try {
+      throw;
+    } catch (const Ort::Exception& e) {
+      return fail(status_of(e.GetOrtErrorCode(), loading), "%s: onnxruntime: %s", op, e.what());
+    } catch (...) {
+      return nnwasm_status{NNWASM_SUCCESS};
+    }
+  });
 }
 
 nnwasm_status probe(nnwasm_device* out, uint32_t cap, uint32_t* count) noexcept {
@@ -149,10 +135,6 @@ nnwasm_status get_output(nnwasm_context* context, uint32_t index, nnwasm_output*
   if (context == nullptr || out == nullptr)
     return fail(NNWASM_INVALID_ARGUMENT, "get_output: context or out is NULL");
   return guarded("get_output", false, [&] { *out = context->impl.output(index); });
-}
-
-const char* last_error() noexcept {
-  return g_last_error;
 }
 
 const nnwasm_encoding kEncodings[] = {NNWASM_ENCODING_ONNX};

@@ -18,41 +18,16 @@ struct nnwasm_context {
   std::unique_ptr<nnwasm::torch_backend::Context> impl;
 };
 
+namespace nnwasm::plugin_support {
+const char kPluginErrorPrefix[] = "torch: ";
+}
+
 namespace nnwasm::torch_backend {
 namespace {
 
-// A plain array, not a std::string: a thread_local with a destructor would make glibc keep the
-// plugin (and libtorch) loaded after dlclose for as long as the thread lives.
-constexpr size_t kErrorCapacity = 4096;
-thread_local char g_last_error[kErrorCapacity];
-
-// Sets last_error to "torch: " + the formatted text (truncated to fit); never allocates.
-__attribute__((format(printf, 2, 3))) nnwasm_status fail(nnwasm_status status, const char* format,
-                                                         ...) noexcept {
-  std::memcpy(g_last_error, "torch: ", 8);
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(g_last_error + 7, kErrorCapacity - 7, format, args);
-  va_end(args);
-  return status;
-}
-
-// Runs `body`, converting any exception into a status and a message for last_error.
-template <typename Body>
-nnwasm_status guarded(const char* what, Body&& body) noexcept {
-  try {
-    body();
-    return NNWASM_SUCCESS;
-  } catch (const Error& e) {
-    return fail(e.status, "%s: %s", what, e.message.c_str());
-  } catch (const std::bad_alloc&) {
-    return fail(NNWASM_RUNTIME_ERROR, "%s: out of host memory", what);
-  } catch (const std::exception& e) {  // c10::Error not translated below (with its backtrace)
-    return fail(NNWASM_RUNTIME_ERROR, "%s: %s", what, e.what());
-  } catch (...) {
-    return fail(NNWASM_RUNTIME_ERROR, "%s: unknown error", what);
-  }
-}
+using plugin_support::fail;
+using plugin_support::guarded;
+using plugin_support::last_error;
 
 nnwasm_status probe(nnwasm_device* out, uint32_t cap, uint32_t* count) noexcept {
   if (count == nullptr) return fail(NNWASM_INVALID_ARGUMENT, "probe: count is NULL");
@@ -124,10 +99,6 @@ nnwasm_status get_output(nnwasm_context* context, uint32_t index, nnwasm_output*
   if (context == nullptr || out == nullptr)
     return fail(NNWASM_INVALID_ARGUMENT, "get_output: context or out is NULL");
   return guarded("get_output", [&] { *out = context->impl->output(index); });
-}
-
-const char* last_error() noexcept {
-  return g_last_error;
 }
 
 const nnwasm_encoding kEncodings[] = {NNWASM_ENCODING_PYTORCH};

@@ -10,13 +10,12 @@
 #include <memory>
 #include <string>
 
+#include "../common/plugin_support.h"
+
 namespace nnwasm::torch_backend {
 
 // A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
-struct Error {
-  nnwasm_status status;
-  std::string message;
-};
+using plugin_support::Error;
 
 // ---- devices and model format (probe.cc) ----
 

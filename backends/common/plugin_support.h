@@ -1,0 +1,81 @@
+// Framework-free helpers every backend plugin needs at the C ABI boundary: the Error a plugin
+// throws internally, the thread-local last_error buffer with fail(), and guarded(), which runs
+// a body and turns any exception into a WASI-NN status plus a message.
+// A plugin defines `kPluginErrorPrefix` (e.g. "onnx: ") once, in its plugin.cc.
+#pragma once
+
+#include <nnwasm/backend.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+
+namespace nnwasm::plugin_support {
+
+// Thrown inside a plugin for failures with a precise status.
+struct Error {
+  nnwasm_status status;
+  std::string message;
+};
+
+extern const char kPluginErrorPrefix[];
+
+// A plain array, not a std::string: a thread_local with a destructor would make glibc keep the
+// plugin (and its framework) loaded after dlclose for as long as the thread lives.
+inline constexpr size_t kErrorCapacity = 4096;
+inline thread_local char g_last_error[kErrorCapacity];
+
+// Sets last_error to kPluginErrorPrefix + the formatted text (truncated); never allocates.
+__attribute__((format(printf, 2, 3))) inline nnwasm_status fail(nnwasm_status status,
+                                                                const char* format, ...) noexcept {
+  const size_t prefix = std::strlen(kPluginErrorPrefix);
+  std::memcpy(g_last_error, kPluginErrorPrefix, prefix);
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(g_last_error + prefix, kErrorCapacity - prefix, format, args);
+  va_end(args);
+  return status;
+}
+
+inline const char* last_error() noexcept {
+  return g_last_error;
+}
+
+// Runs `body`. Error, bad_alloc, std::exception and anything else become a status and a
+// last_error message; `framework` is called inside a catch block first, so a plugin can
+// rethrow (`throw;`) and translate its framework's exception types, returning the status, or
+// return NNWASM_SUCCESS to leave the exception to the generic handlers.
+template <typename Body, typename Framework>
+nnwasm_status guarded(const char* what, Body&& body, Framework&& framework) noexcept {
+  try {
+    try {
+      body();
+      return NNWASM_SUCCESS;
+    } catch (const Error&) {
+      throw;
+    } catch (...) {
+      nnwasm_status status = framework(what);
+      if (status != NNWASM_SUCCESS) return status;
+      throw;
+    }
+  } catch (const Error& e) {
+    return fail(e.status, "%s: %s", what, e.message.c_str());
+  } catch (const std::bad_alloc&) {
+    return fail(NNWASM_RUNTIME_ERROR, "%s: out of host memory", what);
+  } catch (const std::exception& e) {
+    return fail(NNWASM_RUNTIME_ERROR, "%s: %s", what, e.what());
+  } catch (...) {
+    return fail(NNWASM_RUNTIME_ERROR, "%s: unknown error", what);
+  }
+}
+
+// guarded() for plugins whose framework errors are all std::exceptions.
+template <typename Body>
+nnwasm_status guarded(const char* what, Body&& body) noexcept {
+  return guarded(what, std::forward<Body>(body), [](const char*) { return NNWASM_SUCCESS; });
+}
+
+}  // namespace nnwasm::plugin_support
