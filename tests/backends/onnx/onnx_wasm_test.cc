@@ -33,13 +33,6 @@ std::string native_predictions() {
   return predictions;
 }
 
-std::string field(const std::string& out, const std::string& key) {
-  size_t at = out.find(key);
-  if (at == std::string::npos) return {};
-  size_t end = out.find('\n', at);
-  return out.substr(at + key.size(), end - at - key.size());
-}
-
 }  // namespace
 
 TEST(OnnxWasm, DigitsThroughWasmEqualNativeOnnxRuntime) {
@@ -54,16 +47,7 @@ TEST(OnnxWasm, DigitsThroughWasmEqualNativeOnnxRuntime) {
        nnwasm::test::guest_path("digits"), "/models", "/models/digits.onnx"},
   };
   for (const auto& argv : runs) {
-    auto r = nnwasm::test::run_process(argv);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(field(r.out, "predictions: "), native);
-    const auto y = read_file(model_path("digits_test_y.bin"));
-    size_t correct = 0;
-    for (size_t i = 0; i < y.size(); ++i) correct += native[i] == '0' + y[i];
-    EXPECT_NE(r.out.find("digits: " + std::to_string(correct) + "/" + std::to_string(y.size())),
-              std::string::npos)
-        << r.out;
-    EXPECT_GT(static_cast<double>(correct) / y.size(), 0.9);
+    expect_digits_run_matches(nnwasm::test::run_process(argv), native);
   }
 }
 

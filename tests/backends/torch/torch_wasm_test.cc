@@ -8,13 +8,6 @@
 namespace nnwasm::torch_test {
 namespace {
 
-std::string field(const std::string& out, const std::string& key) {
-  size_t at = out.find(key);
-  if (at == std::string::npos) return {};
-  size_t end = out.find('\n', at);
-  return out.substr(at + key.size(), end - at - key.size());
-}
-
 std::vector<std::string> digits_run(const std::vector<std::string>& flags, bool bytes = false) {
   const std::string models = NNWASM_MODEL_DIR;
   std::vector<std::string> argv = {nnwasm::test::nnwasm_binary(), "run", "--dir",
@@ -26,26 +19,14 @@ std::vector<std::string> digits_run(const std::vector<std::string>& flags, bool 
   return argv;
 }
 
-void expect_native_predictions(const nnwasm::test::ProcessResult& r, const std::string& native) {
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(field(r.out, "predictions: "), native);
-  const auto y = read_file(model_path("digits_test_y.bin"));
-  size_t correct = 0;
-  for (size_t i = 0; i < y.size(); ++i) correct += native[i] == '0' + y[i];
-  EXPECT_NE(r.out.find("digits: " + std::to_string(correct) + "/" + std::to_string(y.size())),
-            std::string::npos)
-      << r.out;
-  EXPECT_GT(static_cast<double>(correct) / y.size(), 0.9);
-}
-
 TEST(TorchWasm, DigitsNamedAndFromGuestBytesEqualNativeLibtorch) {
   const std::string native = native_digits_predictions();
   ASSERT_GT(native.size(), 100u);
   const std::string preload = "digits:pytorch:cpu:" + model_path("digits.pt");
-  expect_native_predictions(nnwasm::test::run_process(digits_run({"--nn-preload", preload})),
+  expect_digits_run_matches(nnwasm::test::run_process(digits_run({"--nn-preload", preload})),
                             native);
   // Autodetect: the guest loads the archive's bytes; only the torch plugin recognises them.
-  expect_native_predictions(nnwasm::test::run_process(digits_run({}, true)), native);
+  expect_digits_run_matches(nnwasm::test::run_process(digits_run({}, true)), native);
 }
 
 TEST(TorchWasm, GpuTargetFallsBackToCpuWithAWarningOrFailsUnderStrictTarget) {
@@ -53,12 +34,12 @@ TEST(TorchWasm, GpuTargetFallsBackToCpuWithAWarningOrFailsUnderStrictTarget) {
   if (has_cuda()) {  // a CUDA machine: the GPU path is taken, strictly
     auto r = nnwasm::test::run_process(digits_run({"--nn-strict-target", "--nn-preload", preload}));
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(field(r.out, "predictions: ").size(), native_digits_predictions().size());
+    EXPECT_EQ(output_field(r.out, "predictions: ").size(), native_digits_predictions().size());
     return;
   }
   const std::string native = native_digits_predictions();
   auto r = nnwasm::test::run_process(digits_run({"--nn-preload", preload}));
-  expect_native_predictions(r, native);
+  expect_digits_run_matches(r, native);
   EXPECT_TRUE(contains(r.err, "no gpu device; running on cpu")) << r.err;
   EXPECT_TRUE(contains(r.err, "torch")) << r.err;
 
