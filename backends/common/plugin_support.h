@@ -72,6 +72,28 @@ nnwasm_status guarded(const char* what, Body&& body, Framework&& framework) noex
   }
 }
 
+// "f32" etc. for a WASI-NN tensor type, "?" when unknown.
+inline const char* wasi_type_name(nnwasm_tensor_type type) noexcept {
+  static const char* const names[] = {"f16", "f32", "f64", "u8", "i32", "i64"};
+  return type <= NNWASM_TENSOR_I64 ? names[type] : "?";
+}
+
+// Bytes per element of a WASI-NN tensor type (0 when unknown).
+inline size_t element_size(nnwasm_tensor_type type) noexcept {
+  static const size_t sizes[] = {2, 4, 8, 1, 4, 8};
+  return type <= NNWASM_TENSOR_I64 ? sizes[type] : 0;
+}
+
+// "[1,3,224,224]" for guest dims, in messages.
+inline std::string dims_text(const uint32_t* dims, uint32_t rank) {
+  std::string s = "[";
+  for (uint32_t i = 0; i < rank; ++i) {
+    if (i > 0) s += ',';
+    s += std::to_string(dims[i]);
+  }
+  return s + ']';
+}
+
 // guarded() for plugins whose framework errors are all std::exceptions.
 template <typename Body>
 nnwasm_status guarded(const char* what, Body&& body) noexcept {

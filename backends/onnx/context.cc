@@ -12,15 +12,6 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 
-std::string dims_text(const uint32_t* dims, uint32_t rank) {
-  std::string s = "[";
-  for (uint32_t i = 0; i < rank; ++i) {
-    if (i > 0) s += ',';
-    s += std::to_string(dims[i]);
-  }
-  return s + ']';
-}
-
 }  // namespace
 
 void Buffer::Free::operator()(uint8_t* p) const {

@@ -176,25 +176,6 @@ std::shared_ptr<GraphState> load_graph(const void* data, size_t size, const char
 
 // ---- type and shape helpers ----
 
-std::string_view wasi_type_name(nnwasm_tensor_type type) {
-  switch (type) {
-    case NNWASM_TENSOR_F16:
-      return "f16";
-    case NNWASM_TENSOR_F32:
-      return "f32";
-    case NNWASM_TENSOR_F64:
-      return "f64";
-    case NNWASM_TENSOR_U8:
-      return "u8";
-    case NNWASM_TENSOR_I32:
-      return "i32";
-    case NNWASM_TENSOR_I64:
-      return "i64";
-    default:
-      return "";
-  }
-}
-
 ONNXTensorElementDataType onnx_type_of(nnwasm_tensor_type type) {
   switch (type) {
     case NNWASM_TENSOR_F16:
@@ -211,23 +192,6 @@ ONNXTensorElementDataType onnx_type_of(nnwasm_tensor_type type) {
       return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
     default:
       return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-  }
-}
-
-size_t element_size(nnwasm_tensor_type type) {
-  switch (type) {
-    case NNWASM_TENSOR_F16:
-      return 2;
-    case NNWASM_TENSOR_F32:
-    case NNWASM_TENSOR_I32:
-      return 4;
-    case NNWASM_TENSOR_F64:
-    case NNWASM_TENSOR_I64:
-      return 8;
-    case NNWASM_TENSOR_U8:
-      return 1;
-    default:
-      return 0;
   }
 }
 

@@ -17,7 +17,10 @@
 namespace nnwasm::onnx {
 
 // A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
+using plugin_support::dims_text;
+using plugin_support::element_size;
 using plugin_support::Error;
+using plugin_support::wasi_type_name;
 
 // ---- devices and model format (probe.cc) ----
 
@@ -110,14 +113,10 @@ class Context {
 
 // ---- shared helpers (graph.cc) ----
 
-// "f32" for a WASI-NN type, "" when unknown.
-std::string_view wasi_type_name(nnwasm_tensor_type type);
 // ONNX element type for a WASI-NN type; UNDEFINED when unknown.
 ONNXTensorElementDataType onnx_type_of(nnwasm_tensor_type type);
 // "float", "int64", ... for an ONNX element type.
 std::string_view onnx_type_name(ONNXTensorElementDataType type);
-// Bytes per element for a WASI-NN type (0 when unknown).
-size_t element_size(nnwasm_tensor_type type);
 // "[batch,3]" using symbolic names where the model has them.
 std::string format_shape(const std::vector<int64_t>& shape,
                          const std::vector<std::string>& names = {});

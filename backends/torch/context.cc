@@ -9,20 +9,6 @@
 namespace nnwasm::torch_backend {
 namespace {
 
-std::string dims_text(const uint32_t* dims, uint32_t rank) {
-  std::string s = "[";
-  for (uint32_t i = 0; i < rank; ++i) {
-    if (i > 0) s += ',';
-    s += std::to_string(dims[i]);
-  }
-  return s + ']';
-}
-
-const char* wasi_type_name(nnwasm_tensor_type type) {
-  static const char* const names[] = {"f16", "f32", "f64", "u8", "i32", "i64"};
-  return type <= NNWASM_TENSOR_I64 ? names[type] : "?";
-}
-
 c10::ScalarType torch_type_of(nnwasm_tensor_type type) {
   switch (type) {
     case NNWASM_TENSOR_F16:

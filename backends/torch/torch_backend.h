@@ -15,7 +15,9 @@
 namespace nnwasm::torch_backend {
 
 // A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
+using plugin_support::dims_text;
 using plugin_support::Error;
+using plugin_support::wasi_type_name;
 
 // ---- devices and model format (probe.cc) ----
 
