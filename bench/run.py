@@ -12,6 +12,11 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   input, where copies matter) through bench/guests/conv_infer.c, vs libtorch called directly.
 - named models: load_by_name on an already loaded model, and the peak RSS of 8 instances
   sharing one 64 MiB model in one process vs a single instance.
+- llama (WASI-NN, llama backend): the streaming loop of bench/guests/llm_stream.c (compute_single
+  + get_output_single per token, greedy, on models/tiny-llama.gguf preloaded as `default`) vs
+  llama.cpp called directly (llama_native_bench): generation tokens/s and time to first token,
+  the median of 5 generations per process, best process of 5; and the peak RSS of 4 instances
+  sharing the model vs 1.
 """
 import os
 import statistics
@@ -134,6 +139,53 @@ def nn_benchmarks():
     print(f"{'peak RSS 1 instance (MiB)':<28}{rss[1]:>12.0f}")
     print(f"{'peak RSS 8 instances (MiB)':<28}{rss[8]:>12.0f}{'':>12}{rss[8] / rss[1]:>8.2f}")
     print(f"{'  per extra instance (MiB)':<28}{(rss[8] - rss[1]) / 7:>12.1f}")
+    llama_benchmarks(models)
+
+
+LLAMA_PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
+LLAMA_TOKENS = "128"
+LLAMA_REPEATS = "5"
+
+
+def llama_benchmarks(models):
+    plugin = os.path.join(build, "backends", "libnnwasm-llama.so")
+    model = os.path.join(models, "tiny-llama.gguf")
+    llama_native = os.path.join(native, "llama_native_bench")
+    missing = [os.path.basename(p) for p in (plugin, model, llama_native) if not os.path.exists(p)]
+    if missing:
+        print(f"{'llama (tiny-llama.gguf)':<28}skipped: {', '.join(missing)} not built")
+        return
+    preload = "default:GGML:AUTO:" + model
+    guest = os.path.join(guests, "bench_llm_stream.wasm")
+    # Each process prints the median of its repeats after one warm-up generation; alternate the
+    # two so that machine noise hits both alike, and keep each one's best process.
+    best = {"wasm": {}, "native": {}}
+    for _ in range(5):
+        outs = {"wasm": run([nnwasm, "run", "--nn-preload", preload, guest, "default", LLAMA_PROMPT,
+                             LLAMA_TOKENS, LLAMA_REPEATS]),
+                # THREADS 0: the CPUs the process may run on, as the backend chooses by default.
+                "native": run([llama_native, model, LLAMA_PROMPT, LLAMA_TOKENS, "0", LLAMA_REPEATS])}
+        for side, out in outs.items():
+            b = best[side]
+            b["tps"] = max(b.get("tps", 0), field(out, "tokens_per_s:"))
+            b["ttft"] = min(b.get("ttft", float("inf")), field(out, "ttft_ms:"))
+            b["text"] = (field(out, "tokens:"), out.split()[out.split().index("text_fnv1a:") + 1])
+    wasm, nat = best["wasm"], best["native"]
+    if wasm["text"] != nat["text"]:
+        print(f"  warning: llama texts differ (tokens, fnv1a): wasm {wasm['text']} native {nat['text']}")
+    label = f"llama {LLAMA_TOKENS} tokens (tok/s)"
+    print(f"{label:<28}{wasm['tps']:>12.1f}{nat['tps']:>12.1f}{wasm['tps'] / nat['tps']:>8.3f}")
+    print(f"{'llama first token (ms)':<28}{wasm['ttft']:>12.3f}{nat['ttft']:>12.3f}"
+          f"{wasm['ttft'] / nat['ttft']:>8.2f}")
+    print(f"{'  TTFT overhead (ms)':<28}{wasm['ttft'] - nat['ttft']:>12.3f}")
+    rss = {}
+    for n in (1, 4):
+        out = run([os.path.join(native, "nnwasm_bench_instances"), str(n), guest, "--nn-preload",
+                   preload, "default", LLAMA_PROMPT, "32", "1"])
+        rss[n] = field(out, "peak_rss_kib") / 1024
+    print(f"{'peak RSS 1 llama inst (MiB)':<28}{rss[1]:>12.0f}")
+    print(f"{'peak RSS 4 llama inst (MiB)':<28}{rss[4]:>12.0f}{'':>12}{rss[4] / rss[1]:>8.2f}")
+    print(f"{'  per extra instance (MiB)':<28}{(rss[4] - rss[1]) / 3:>12.1f}")
 
 
 if __name__ == "__main__":

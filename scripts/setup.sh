@@ -131,10 +131,50 @@ if [ -f "$ORT_GPU_PREFIX/.complete" ]; then
 fi
 # --- end ONNX Runtime ------------------------------------------------------------------------
 
+# --- llama.cpp v0.5.0 (llama backend) from node-llama-cpp's source bundle on npm -----------
+# `npm pack` downloads node-llama-cpp without running its scripts; its gitRelease.bundle is the
+# llama.cpp release source. Built once (about 10 min on 2 cores) and installed into the cache:
+# libllama + ggml as shared libraries, plus llama-common for json-schema -> grammar conversion.
+# The libraries find each other through $ORIGIN, so the copies in the prefix never reach back
+# into the build tree.
+LLAMA_TAG="v0.5.0"
+LLAMA_NPM="node-llama-cpp@3.22.1"
+LLAMA_ROOT="$CACHE/llama.cpp-$LLAMA_TAG"
+LLAMA_PREFIX="$LLAMA_ROOT/install"
+if [ ! -f "$LLAMA_ROOT/.complete" ] || [ ! -f "$LLAMA_PREFIX/llama-config.cmake" ]; then
+  mkdir -p "$LLAMA_ROOT"
+  if [ ! -f "$LLAMA_ROOT/src/CMakeLists.txt" ]; then
+    log "fetching llama.cpp $LLAMA_TAG ($LLAMA_NPM)"
+    rm -rf "$LLAMA_ROOT/src"
+    llama_tmp=$(mktemp -d)
+    (cd "$llama_tmp" && npm pack --silent "$LLAMA_NPM" >/dev/null && tar xzf ./*.tgz)
+    git clone -q "$llama_tmp/package/llama/gitRelease.bundle" "$LLAMA_ROOT/src"
+    rm -rf "$llama_tmp"
+  fi
+  log "building llama.cpp $LLAMA_TAG (cached in $LLAMA_ROOT; about 10 min on 2 cores)"
+  cmake -S "$LLAMA_ROOT/src" -B "$LLAMA_ROOT/build" -DCMAKE_BUILD_TYPE=Release \
+    -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF \
+    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF \
+    -DLLAMA_BUILD_COMMON=ON -DLLAMA_OPENSSL=OFF -DCMAKE_INSTALL_PREFIX="$LLAMA_PREFIX" \
+    -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH='$ORIGIN' >/dev/null
+  cmake --build "$LLAMA_ROOT/build" -j"$(nproc)" --target llama llama-common >/dev/null
+  rm -rf "$LLAMA_PREFIX"
+  # Only what the backend needs: headers, libllama, ggml, llama-common (and its headers).
+  mkdir -p "$LLAMA_PREFIX/include/common" "$LLAMA_PREFIX/lib"
+  cp "$LLAMA_ROOT/src/include/"*.h "$LLAMA_ROOT/src/ggml/include/"*.h "$LLAMA_PREFIX/include/"
+  cp "$LLAMA_ROOT/src/common/"*.h "$LLAMA_PREFIX/include/common/"
+  find "$LLAMA_ROOT/build/bin" -maxdepth 1 -name 'lib*.so*' -exec cp -P {} "$LLAMA_PREFIX/lib/" \;
+  cp "$LLAMA_ROOT/build/llama-config.cmake" "$LLAMA_PREFIX/"  # build number and commit
+  touch "$LLAMA_ROOT/.complete"
+fi
+log "llama.cpp $LLAMA_TAG at $LLAMA_PREFIX"
+
 # The build reads this file to find everything the setup installed.
 cat > "$CACHE/paths.cmake" <<EOC
 set(NNWASM_V8_PREFIX "$V8_PREFIX" CACHE PATH "prefix holding usr/include/node and libnode")
 set(NNWASM_ORT_PREFIX "$ORT_PREFIX" CACHE PATH "ONNX Runtime prefix (include/, lib/)")
 $ORT_GPU_CMAKE
+set(NNWASM_LLAMA_PREFIX "$LLAMA_PREFIX" CACHE PATH "llama.cpp prefix (include/, lib/)")
+set(NNWASM_LLAMA_SOURCE "$LLAMA_ROOT/src" CACHE PATH "llama.cpp source (gguf-py, vocab files)")
 EOC
 log "done (cache: $CACHE)"

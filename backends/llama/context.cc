@@ -1,0 +1,413 @@
+// An execution context: its own llama context (KV cache) and sampler chain over a shared
+// model, the prompt and metadata inputs, generation by compute() or one token per
+// compute_single(), and the outputs of ABI.md section 5.
+#include <llama.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "llama_backend.h"
+#include "utf8.h"
+
+namespace nnwasm::llama_backend {
+
+namespace {
+
+// ABI.md: a prompt may use at most ctx-size - 4 tokens.
+constexpr uint32_t kPromptReserve = 4;
+
+class LlamaContext final : public Context {
+ public:
+  explicit LlamaContext(std::shared_ptr<const Model> model)
+      : model_(std::move(model)), options_(model_->options) {
+    piece_buffer_.resize(64);
+    write_metadata();
+  }
+
+  ~LlamaContext() override {
+    if (sampler_ != nullptr) llama_sampler_free(sampler_);
+    if (ctx_ != nullptr) llama_free(ctx_);
+  }
+
+  void set_input(uint32_t index, const nnwasm_tensor& tensor) override {
+    if (index == 0) {
+      set_prompt(reinterpret_cast<const char*>(tensor.data), tensor.size);
+    } else if (index == 1) {
+      set_metadata(reinterpret_cast<const char*>(tensor.data), tensor.size);
+    } else {
+      throw Error{NNWASM_INVALID_ARGUMENT,
+                  "input " + std::to_string(index) +
+                      " does not exist: input 0 is the prompt, input 1 the metadata JSON"};
+    }
+  }
+
+  nnwasm_status compute() override {
+    require_prompt("compute");
+    if (options_.embedding) return compute_embedding();
+    if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
+    nnwasm_status s = NNWASM_SUCCESS;
+    while (phase_ == Phase::Running && s != NNWASM_CONTEXT_FULL) s = step();
+    // A whole generation: the next compute or compute_single starts again from the prompt.
+    phase_ = Phase::Ready;
+    return s == NNWASM_CONTEXT_FULL ? s : nnwasm_status{NNWASM_SUCCESS};
+  }
+
+  nnwasm_status compute_single() override {
+    require_prompt("compute_single");
+    if (options_.embedding) {
+      throw Error{NNWASM_UNSUPPORTED_OPERATION,
+                  "embedding mode has no streaming: use compute, or set \"embedding\":false"};
+    }
+    piece_.clear();
+    if (phase_ == Phase::Ready) {
+      if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
+    }
+    if (phase_ == Phase::Done) return end_of_sequence();
+    const nnwasm_status s = step();
+    if (s == NNWASM_CONTEXT_FULL) return s;
+    pending_.append(text_, text_.size() - last_piece_size_, last_piece_size_);
+    if (s == NNWASM_END_OF_SEQUENCE) return end_of_sequence();
+    // Hand out whole characters only; an incomplete one waits for the next token.
+    const size_t complete = utf8_complete_prefix(pending_);
+    piece_.assign(pending_, 0, complete);
+    pending_.erase(0, complete);
+    return NNWASM_SUCCESS;
+  }
+
+  void fini_single() override {
+    phase_ = prompt_.empty() ? Phase::NoPrompt : Phase::Ready;
+    piece_.clear();
+    pending_.clear();
+  }
+
+  nnwasm_output output(uint32_t index) override {
+    if (index == 0) return bytes(text_);
+    if (index == 1) return bytes(metadata_);
+    throw Error{NNWASM_INVALID_ARGUMENT,
+                "output " + std::to_string(index) +
+                    " does not exist: output 0 is the text, output 1 the token counts"};
+  }
+
+  nnwasm_output output_single(uint32_t index) override {
+    if (index == 0) return bytes(piece_);
+    return output(index);
+  }
+
+ private:
+  enum class Phase { NoPrompt, Ready, Running, Done };
+
+  static nnwasm_output bytes(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+  }
+
+  void require_prompt(const char* what) const {
+    if (phase_ == Phase::NoPrompt) {
+      throw Error{NNWASM_INVALID_ARGUMENT,
+                  std::string(what) + " before any prompt: set input 0 to the prompt text first"};
+    }
+  }
+
+  // ---- inputs ----
+
+  void set_prompt(const char* text, size_t size) {
+    if (size == 0) throw Error{NNWASM_INVALID_ARGUMENT, "the prompt (input 0) is empty"};
+    if (size > static_cast<size_t>(INT32_MAX)) {
+      throw Error{NNWASM_TOO_LARGE, "the prompt (input 0) is over 2 GiB"};
+    }
+    const auto length = static_cast<int32_t>(size);
+    prompt_.resize(std::max<size_t>(prompt_.capacity(), size / 2 + 16));
+    int32_t n = llama_tokenize(model_->vocab, text, length, prompt_.data(),
+                               static_cast<int32_t>(prompt_.size()), true, true);
+    if (n < 0 && n != INT32_MIN) {
+      prompt_.resize(static_cast<size_t>(-n));
+      n = llama_tokenize(model_->vocab, text, length, prompt_.data(), -n, true, true);
+    }
+    if (n <= 0) {
+      prompt_.clear();
+      phase_ = Phase::NoPrompt;
+      throw Error{n == 0 ? NNWASM_INVALID_ARGUMENT : NNWASM_TOO_LARGE,
+                  "the prompt (input 0) gives no tokens"};
+    }
+    prompt_.resize(static_cast<size_t>(n));
+    reset_output();
+    phase_ = Phase::Ready;
+  }
+
+  void set_metadata(const char* json, size_t size) {
+    Options next = options_;
+    apply_options(json, size, next);
+    if (next.enable_log || next.enable_debug_log) {
+      enable_llama_log(next.enable_log, next.enable_debug_log);
+    }
+    if (!next.context_settings_equal(options_)) context_stale_ = true;
+    if (!next.sampling_settings_equal(options_)) sampler_stale_ = true;
+    options_ = std::move(next);
+    // New settings start a new generation from the same prompt.
+    if (phase_ != Phase::NoPrompt) phase_ = Phase::Ready;
+  }
+
+  void reset_output() {
+    text_.clear();
+    piece_.clear();
+    pending_.clear();
+    generated_ = 0;
+    write_metadata();
+  }
+
+  // output 1, rewritten when a count changes (never allocates once large enough).
+  void write_metadata() {
+    char buffer[256];
+    const int n = std::snprintf(
+        buffer, sizeof(buffer),
+        "{\"input_tokens\":%zu,\"output_tokens\":%u,\"llama_build_number\":%d,"
+        "\"llama_commit\":\"%s\"}",
+        prompt_.size(), generated_, NNWASM_LLAMA_BUILD_NUMBER, NNWASM_LLAMA_COMMIT);
+    metadata_.assign(buffer, static_cast<size_t>(n));
+  }
+
+  // ---- llama context and sampler ----
+
+  uint32_t ctx_size() const {
+    if (options_.ctx_size != 0) return options_.ctx_size;
+    return std::min<uint32_t>(4096, std::max<int32_t>(llama_model_n_ctx_train(model_->model), 1));
+  }
+
+  int32_t threads() const { return options_.threads > 0 ? options_.threads : cpus_available(); }
+  int32_t threads_batch() const {
+    return options_.threads_batch > 0 ? options_.threads_batch : threads();
+  }
+
+  llama_context* create_context(enum llama_pooling_type pooling) const {
+    llama_context_params p = llama_context_default_params();
+    p.n_ctx = ctx_size();
+    p.n_batch = options_.batch_size;
+    p.n_ubatch = std::min(options_.ubatch_size, options_.batch_size);
+    p.n_seq_max = 1;
+    p.n_threads = threads();
+    p.n_threads_batch = threads_batch();
+    p.no_perf = true;
+    if (options_.embedding) {
+      // A pooled embedding needs the whole prompt in one micro-batch.
+      p.embeddings = true;
+      p.pooling_type = pooling;
+      p.n_batch = p.n_ubatch = p.n_ctx;
+    }
+    llama_context* ctx = llama_init_from_model(model_->model, p);
+    if (ctx == nullptr) {
+      throw Error{NNWASM_RUNTIME_ERROR, "cannot create a llama context with ctx-size " +
+                                            std::to_string(p.n_ctx) + ": " + llama_reason()};
+    }
+    return ctx;
+  }
+
+  static std::string llama_reason() {
+    const char* e = last_llama_error();
+    return *e != '\0' ? e : "llama.cpp gave no reason";
+  }
+
+  void ensure_context() {
+    if (ctx_ != nullptr && !context_stale_) {
+      llama_set_n_threads(ctx_, threads(), threads_batch());
+      return;
+    }
+    if (ctx_ != nullptr) llama_free(ctx_);
+    ctx_ = nullptr;
+    ctx_ = create_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
+    // Generative models have no pooling of their own: average the token embeddings.
+    if (options_.embedding && llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_NONE) {
+      llama_free(ctx_);
+      ctx_ = nullptr;
+      ctx_ = create_context(LLAMA_POOLING_TYPE_MEAN);
+    }
+    context_stale_ = false;
+  }
+
+  void ensure_sampler() {
+    if (sampler_ != nullptr && !sampler_stale_) {
+      llama_sampler_reset(sampler_);
+      return;
+    }
+    if (sampler_ != nullptr) llama_sampler_free(sampler_);
+    sampler_ = nullptr;
+    llama_sampler_chain_params params = llama_sampler_chain_default_params();
+    params.no_perf = true;
+    llama_sampler* chain = llama_sampler_chain_init(params);
+    sampler_ = chain;  // freed by the destructor if a step below throws
+    const Options& o = options_;
+    if (!o.grammar.empty() && !o.json_schema.empty()) {
+      throw Error{NNWASM_INVALID_ARGUMENT, "set either grammar or json-schema, not both"};
+    }
+    const std::string grammar =
+        !o.json_schema.empty() ? grammar_from_json_schema(o.json_schema) : o.grammar;
+    if (!grammar.empty()) {
+      llama_sampler* g = llama_sampler_init_grammar(model_->vocab, grammar.c_str(), "root");
+      if (g == nullptr) {
+        throw Error{NNWASM_INVALID_ARGUMENT,
+                    "the grammar does not parse as GBNF with a 'root' rule (llama.cpp printed why "
+                    "on stderr)"};
+      }
+      llama_sampler_chain_add(chain, g);
+    }
+    if (o.repeat_penalty != 1.0f || o.frequency_penalty != 0.0f || o.presence_penalty != 0.0f) {
+      llama_sampler_chain_add(
+          chain, llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab),
+                                              o.repeat_last_n, o.repeat_penalty,
+                                              o.frequency_penalty, o.presence_penalty));
+    }
+    if (o.temp <= 0) {
+      llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+    } else {
+      if (o.top_k > 0) llama_sampler_chain_add(chain, llama_sampler_init_top_k(o.top_k));
+      llama_sampler_chain_add(chain, llama_sampler_init_top_p(o.top_p, 1));
+      llama_sampler_chain_add(chain, llama_sampler_init_min_p(o.min_p, 1));
+      llama_sampler_chain_add(chain, llama_sampler_init_temp(o.temp));
+      llama_sampler_chain_add(chain, llama_sampler_init_dist(o.seed));
+    }
+    sampler_stale_ = false;
+  }
+
+  // ---- generation ----
+
+  void decode(llama_token* tokens, int32_t count) {
+    if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
+      throw Error{NNWASM_RUNTIME_ERROR,
+                  "llama_decode failed (" + std::to_string(rc) + "): " + llama_reason()};
+    }
+  }
+
+  // Clears the KV cache and evaluates the prompt in batch-size chunks.
+  nnwasm_status start() {
+    ensure_context();
+    ensure_sampler();
+    reset_output();
+    limit_ = ctx_size();
+    if (prompt_.size() + kPromptReserve > limit_) {
+      return NNWASM_PROMPT_TOO_LONG;
+    }
+    llama_memory_clear(llama_get_memory(ctx_), true);
+    const auto n = static_cast<int32_t>(prompt_.size());
+    const auto batch = static_cast<int32_t>(options_.batch_size);
+    for (int32_t i = 0; i < n; i += batch) decode(prompt_.data() + i, std::min(batch, n - i));
+    undecoded_ = false;
+    phase_ = options_.n_predict == 0 ? Phase::Done : Phase::Running;
+    return NNWASM_SUCCESS;
+  }
+
+  // Samples one token: SUCCESS, END_OF_SEQUENCE (an end-of-generation token) or CONTEXT_FULL.
+  // Stops after n-predict tokens or a reverse prompt by moving to Phase::Done.
+  nnwasm_status step() {
+    if (undecoded_) {
+      // The last token needs a cell of the KV cache and so would the one sampled next.
+      if (prompt_.size() + generated_ >= limit_) return NNWASM_CONTEXT_FULL;
+      decode(&last_token_, 1);
+      undecoded_ = false;
+    }
+    last_token_ = llama_sampler_sample(sampler_, ctx_, -1);
+    ++generated_;
+    undecoded_ = true;
+    const std::string_view piece = token_piece(last_token_);
+    text_.append(piece);
+    last_piece_size_ = piece.size();
+    write_metadata();
+    if (options_.stream_stdout) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+    }
+    if (llama_vocab_is_eog(model_->vocab, last_token_)) {
+      phase_ = Phase::Done;
+      return NNWASM_END_OF_SEQUENCE;
+    }
+    if ((options_.n_predict > 0 && generated_ >= static_cast<uint32_t>(options_.n_predict)) ||
+        ends_with_reverse_prompt(piece.size())) {
+      phase_ = Phase::Done;
+    }
+    return NNWASM_SUCCESS;
+  }
+
+  // The text of `token` (special tokens render as ""), in a buffer reused across calls.
+  std::string_view token_piece(llama_token token) {
+    int32_t n = llama_token_to_piece(model_->vocab, token, piece_buffer_.data(),
+                                     static_cast<int32_t>(piece_buffer_.size()), 0, false);
+    if (n < 0) {
+      piece_buffer_.resize(static_cast<size_t>(-n));
+      n = llama_token_to_piece(model_->vocab, token, piece_buffer_.data(), -n, 0, false);
+    }
+    return {piece_buffer_.data(), static_cast<size_t>(std::max(n, 0))};
+  }
+
+  // Whether a reverse prompt occurs in the text that the last piece completed.
+  bool ends_with_reverse_prompt(size_t piece_size) const {
+    for (const std::string& stop : options_.reverse_prompt) {
+      const size_t window = stop.size() + piece_size;
+      const size_t from = text_.size() > window ? text_.size() - window : 0;
+      if (text_.find(stop, from) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  // The call that reports the end hands out what was held back (no more bytes will come).
+  nnwasm_status end_of_sequence() {
+    piece_.swap(pending_);
+    pending_.clear();
+    return NNWASM_END_OF_SEQUENCE;
+  }
+
+  // Embedding mode: the normalized, pooled embedding of the prompt as output 0's JSON.
+  nnwasm_status compute_embedding() {
+    ensure_context();
+    reset_output();
+    if (prompt_.size() > ctx_size()) return NNWASM_PROMPT_TOO_LONG;
+    llama_memory_clear(llama_get_memory(ctx_), true);
+    decode(prompt_.data(), static_cast<int32_t>(prompt_.size()));
+    const float* embedding = llama_get_embeddings_seq(ctx_, 0);
+    if (embedding == nullptr) {
+      throw Error{NNWASM_RUNTIME_ERROR, "the model gave no pooled embedding: " + llama_reason()};
+    }
+    const int32_t width = llama_model_n_embd_out(model_->model);
+    double norm = 0;
+    for (int32_t i = 0; i < width; ++i) norm += double{embedding[i]} * embedding[i];
+    norm = norm > 0 ? std::sqrt(norm) : 1;
+    text_ = "{\"n_embedding\":" + std::to_string(width) + ",\"embedding\":[";
+    char number[32];
+    for (int32_t i = 0; i < width; ++i) {
+      const int n = std::snprintf(number, sizeof(number), "%s%.9g", i == 0 ? "" : ",",
+                                  static_cast<double>(embedding[i] / norm));
+      text_.append(number, static_cast<size_t>(n));
+    }
+    text_ += "]}";
+    phase_ = Phase::Ready;
+    return NNWASM_SUCCESS;
+  }
+
+  const std::shared_ptr<const Model> model_;
+  Options options_;
+  llama_context* ctx_ = nullptr;
+  llama_sampler* sampler_ = nullptr;
+  bool context_stale_ = true;
+  bool sampler_stale_ = true;
+
+  std::vector<llama_token> prompt_;
+  Phase phase_ = Phase::NoPrompt;
+  uint32_t limit_ = 0;      // tokens the sequence may hold (the requested ctx-size)
+  uint32_t generated_ = 0;  // tokens sampled since the prompt, an end token included
+  llama_token last_token_ = 0;
+  bool undecoded_ = false;  // last_token_ is not in the KV cache yet
+  size_t last_piece_size_ = 0;  // bytes the last step appended to text_
+
+  std::string text_;     // output 0: everything generated (or the embedding JSON)
+  std::string pending_;  // streamed bytes not handed out yet (an incomplete character)
+  std::string piece_;    // get_output_single 0: what the last compute_single handed out
+  std::string metadata_;  // output 1
+  std::string piece_buffer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Context> make_context(std::shared_ptr<const Model> model) {
+  return std::make_unique<LlamaContext>(std::move(model));
+}
+
+}  // namespace nnwasm::llama_backend

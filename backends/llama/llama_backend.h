@@ -1,0 +1,77 @@
+// Internal interface of the llama.cpp backend: devices and GGUF sniffing, models shared by
+// contexts (model.cc), and execution contexts with generation and streaming (context.cc), used
+// by the ABI boundary in plugin.cc. Only model.cc, context.cc and grammar.cc include llama.cpp.
+#pragma once
+
+#include <nnwasm/backend.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "../common/plugin_support.h"
+#include "options.h"
+
+struct llama_model;
+struct llama_vocab;
+
+namespace nnwasm::llama_backend {
+
+using plugin_support::Error;
+
+// ---- devices, format, logging (model.cc) ----
+
+// cpu, then every GPU ggml can use ("cuda:0 NVIDIA H100"); cached.
+nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count);
+// 100 for GGUF bytes ("GGUF" magic), 0 otherwise.
+uint32_t sniff_gguf(const uint8_t* data, size_t size);
+// "1.0 (llama.cpp v0.5.0, build N, commit X)".
+const char* backend_version();
+// Initializes llama.cpp once and routes its log through the backend (quiet by default).
+void init_llama();
+// Turns llama.cpp's info (and debug) logging to stderr on for the rest of the process.
+void enable_llama_log(bool info, bool debug);
+// The last error llama.cpp logged on this thread ("" if none), for messages.
+const char* last_llama_error();
+// CPUs this process may run on (sched_getaffinity), at least 1.
+int cpus_available();
+
+// ---- models (model.cc) ----
+
+// A loaded GGUF model: immutable after load and shared by every context of the graph.
+struct Model {
+  llama_model* model = nullptr;
+  const llama_vocab* vocab = nullptr;
+  Options options;  // the load config: the defaults of every context
+  ~Model();
+};
+
+// Loads a GGUF file (mmap unless use-mmap is false). Missing file: model_not_found.
+std::shared_ptr<Model> load_model_file(const char* path, const nnwasm_load_options& load);
+// Loads GGUF bytes through an anonymous memory file (llama.cpp loads only from files).
+std::shared_ptr<Model> load_model_bytes(const uint8_t* data, size_t size,
+                                        const nnwasm_load_options& load);
+
+// ---- grammars (grammar.cc) ----
+
+// GBNF text for a JSON schema (llama.cpp's converter). Bad schema: invalid_argument.
+std::string grammar_from_json_schema(const std::string& schema);
+
+// ---- contexts (context.cc) ----
+
+class Context {
+ public:
+  virtual ~Context() = default;
+  virtual void set_input(uint32_t index, const nnwasm_tensor& tensor) = 0;
+  // compute / compute_single return 0 or one of the LLM codes (100..102); errors throw.
+  virtual nnwasm_status compute() = 0;
+  virtual nnwasm_status compute_single() = 0;
+  virtual void fini_single() = 0;
+  virtual nnwasm_output output(uint32_t index) = 0;
+  virtual nnwasm_output output_single(uint32_t index) = 0;
+};
+
+std::unique_ptr<Context> make_context(std::shared_ptr<const Model> model);
+
+}  // namespace nnwasm::llama_backend

@@ -1,0 +1,217 @@
+// llama.cpp process setup (once), its log, device probing, GGUF sniffing and model loading.
+#include <fcntl.h>
+#include <llama.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "llama_backend.h"
+
+namespace nnwasm::llama_backend {
+
+namespace {
+
+// Log levels printed to stderr; errors are never printed but kept for messages, since each
+// failure reaches the user once, through the WASI-NN error report.
+std::atomic<bool> g_log_info{false};
+std::atomic<bool> g_log_debug{false};
+
+// Plain arrays: a thread_local with a destructor would keep the plugin from unloading.
+constexpr size_t kLlamaErrorCapacity = 1024;
+thread_local char g_llama_error[kLlamaErrorCapacity];
+thread_local ggml_log_level g_previous_level = GGML_LOG_LEVEL_NONE;
+
+void on_llama_log(ggml_log_level level, const char* text, void*) {
+  if (level == GGML_LOG_LEVEL_CONT) level = g_previous_level;
+  g_previous_level = level;
+  if (level == GGML_LOG_LEVEL_ERROR) {
+    // Keep the last line, without its newline.
+    std::snprintf(g_llama_error, kLlamaErrorCapacity, "%s", text);
+    size_t n = std::strlen(g_llama_error);
+    while (n > 0 && (g_llama_error[n - 1] == '\n' || g_llama_error[n - 1] == ' '))
+      g_llama_error[--n] = '\0';
+  }
+  const bool show = level == GGML_LOG_LEVEL_DEBUG ? g_log_debug.load()
+                                                  : level != GGML_LOG_LEVEL_NONE && g_log_info;
+  if (show) std::fputs(text, stderr);
+}
+
+void clear_llama_error() {
+  g_llama_error[0] = '\0';
+}
+
+std::string reason() {
+  return g_llama_error[0] != '\0' ? std::string(g_llama_error) : "llama.cpp gave no reason";
+}
+
+Options load_time_options(const nnwasm_load_options& load) {
+  Options options;
+  if (load.config_json != nullptr && load.config_len > 0) {
+    apply_options(load.config_json, load.config_len, options);
+  }
+  if (options.enable_log || options.enable_debug_log) {
+    enable_llama_log(options.enable_log, options.enable_debug_log);
+  }
+  return options;
+}
+
+std::shared_ptr<Model> load_model(const char* path, const char* shown_name,
+                                  const nnwasm_load_options& load) {
+  auto model = std::make_shared<Model>();
+  model->options = load_time_options(load);
+  llama_model_params params = llama_model_default_params();
+  // Without a GPU in `load.target` nothing is offloaded; on a GPU target every layer is.
+  params.n_gpu_layers = model->options.n_gpu_layers >= 0 ? model->options.n_gpu_layers
+                        : load.target == NNWASM_TARGET_GPU ? 999
+                                                           : 0;
+  params.load_mode = model->options.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+  clear_llama_error();
+  model->model = llama_model_load_from_file(path, params);
+  if (model->model == nullptr) {
+    throw Error{NNWASM_INVALID_ENCODING,
+                std::string("cannot load GGUF model ") + shown_name + ": " + reason()};
+  }
+  model->vocab = llama_model_get_vocab(model->model);
+  return model;
+}
+
+// An anonymous in-memory file holding `size` bytes; -1 when the kernel has no memfd.
+int memory_file(const uint8_t* data, size_t size) {
+  int fd = memfd_create("nnwasm-gguf", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  for (size_t done = 0; done < size;) {
+    ssize_t n = write(fd, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int saved = errno;
+      close(fd);
+      throw Error{NNWASM_RUNTIME_ERROR,
+                  std::string("cannot buffer the model bytes: ") + std::strerror(saved)};
+    }
+    done += static_cast<size_t>(n);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Model::~Model() {
+  if (model != nullptr) llama_model_free(model);
+}
+
+void init_llama() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llama_log_set(on_llama_log, nullptr);
+    llama_backend_init();
+  });
+}
+
+void enable_llama_log(bool info, bool debug) {
+  if (info) g_log_info = true;
+  if (debug) g_log_debug = g_log_info = true;
+}
+
+const char* last_llama_error() {
+  return g_llama_error;
+}
+
+int cpus_available() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+}
+
+nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count) {
+  static const std::vector<nnwasm_device> devices = [] {
+    std::vector<nnwasm_device> list;
+    list.push_back(nnwasm_device{NNWASM_TARGET_CPU, 0, "cpu"});
+    int32_t gpu_index = 0;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+      ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+      const auto type = ggml_backend_dev_type(dev);
+      if (type != GGML_BACKEND_DEVICE_TYPE_GPU && type != GGML_BACKEND_DEVICE_TYPE_IGPU) continue;
+      nnwasm_device d{NNWASM_TARGET_GPU, gpu_index++, ""};
+      std::snprintf(d.name, sizeof(d.name), "%s %s", ggml_backend_dev_name(dev),
+                    ggml_backend_dev_description(dev));
+      list.push_back(d);
+    }
+    return list;
+  }();
+  *count = static_cast<uint32_t>(devices.size());
+  for (uint32_t i = 0; i < cap && i < devices.size(); ++i) out[i] = devices[i];
+  return NNWASM_SUCCESS;
+}
+
+uint32_t sniff_gguf(const uint8_t* data, size_t size) {
+  return data != nullptr && size >= 4 && std::memcmp(data, "GGUF", 4) == 0 ? 100 : 0;
+}
+
+const char* backend_version() {
+  static const std::string version = std::string("1.0 (llama.cpp ") + NNWASM_LLAMA_TAG +
+                                     ", build " + std::to_string(NNWASM_LLAMA_BUILD_NUMBER) +
+                                     ", commit " + NNWASM_LLAMA_COMMIT + ")";
+  return version.c_str();
+}
+
+std::shared_ptr<Model> load_model_file(const char* path, const nnwasm_load_options& load) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    throw Error{NNWASM_MODEL_NOT_FOUND,
+                std::string("model file '") + path + "': " + std::strerror(errno)};
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error{NNWASM_MODEL_NOT_FOUND, std::string("model path '") + path + "' is not a file"};
+  }
+  return load_model(path, (std::string("'") + path + "'").c_str(), load);
+}
+
+std::shared_ptr<Model> load_model_bytes(const uint8_t* data, size_t size,
+                                        const nnwasm_load_options& load) {
+  if (sniff_gguf(data, size) == 0) {
+    throw Error{NNWASM_INVALID_ENCODING, "the model bytes are not GGUF (no 'GGUF' magic)"};
+  }
+  int fd = memory_file(data, size);
+  if (fd >= 0) {
+    char path[64];
+    std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    try {
+      auto model = load_model(path, "(guest bytes)", load);
+      close(fd);  // a mapping of the file keeps its pages alive
+      return model;
+    } catch (...) {
+      close(fd);
+      throw;
+    }
+  }
+  // No memfd: a private temporary file, unlinked as soon as it is loaded.
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") +
+                     "/nnwasm-gguf-XXXXXX";
+  fd = mkstemp(path.data());
+  if (fd < 0) {
+    throw Error{NNWASM_RUNTIME_ERROR,
+                "cannot create a temporary model file: " + std::string(std::strerror(errno))};
+  }
+  const bool written = ::write(fd, data, size) == static_cast<ssize_t>(size);
+  close(fd);
+  try {
+    if (!written) throw Error{NNWASM_RUNTIME_ERROR, "cannot write a temporary model file"};
+    auto model = load_model(path.c_str(), "(guest bytes)", load);
+    unlink(path.c_str());
+    return model;
+  } catch (...) {
+    unlink(path.c_str());
+    throw;
+  }
+}
+
+}  // namespace nnwasm::llama_backend

@@ -1,0 +1,319 @@
+// LLM guests through the nnwasm binary (Wasm -> WASI-NN -> llama plugin) against llama.cpp
+// called directly (llama_reference.h): greedy text byte for byte via compute and via streaming,
+// n-predict, the LLM error codes, the named model's life cycle, two instances sharing one model,
+// and the llm-stream example. Guests: tests/guests/llm_generate.c, llm_lifecycle.c.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "llama_reference.h"
+#include "support/process.h"
+
+namespace nnwasm::llama_test {
+namespace {
+
+using nnwasm::test::guest_path;
+using nnwasm::test::nnwasm_binary;
+using nnwasm::test::ProcessResult;
+using nnwasm::test::run_process;
+
+const std::string kModel = std::string(NNWASM_MODEL_DIR) + "/tiny-llama.gguf";
+const std::string kPrompt = "Once upon a time, in a small village by the sea,";
+const std::string kOtherPrompt = "The three primary colours are";
+
+// Exactly the plugin under test, not whatever else lives in a backend directory.
+std::string plugin_dir() {
+  return std::filesystem::path(NNWASM_LLAMA_PLUGIN).parent_path().string();
+}
+
+// CPU, not AUTO: the reference runs on the CPU, and GPU kernels may round differently.
+std::string preload(const std::string& name = "default", const std::string& path = kModel) {
+  return name + ":GGML:CPU:" + path;
+}
+
+ReferenceParams params(const std::string& prompt, int n_predict, int ctx_size = 512) {
+  ReferenceParams p;
+  p.model_path = kModel;
+  p.prompt = prompt;
+  p.n_predict = n_predict;
+  p.ctx_size = ctx_size;
+  return p;
+}
+
+// Metadata asking the backend for exactly the greedy generation of `p` (repeat-penalty 1.0:
+// no penalty, as in the reference).
+std::string metadata(const ReferenceParams& p) {
+  return "{\"ctx-size\":" + std::to_string(p.ctx_size) +
+         ",\"n-predict\":" + std::to_string(p.n_predict) +
+         ",\"batch-size\":" + std::to_string(p.batch_size) +
+         ",\"threads\":" + std::to_string(p.threads) + ",\"temp\":0.0,\"repeat-penalty\":1.0}";
+}
+
+// The reference for `p`, checked to be worth comparing against (text not empty).
+ReferenceResult reference(const ReferenceParams& p) {
+  ReferenceResult ref = greedy_reference(p);
+  EXPECT_FALSE(ref.text.empty()) << "reference generated no text for: " << p.prompt;
+  return ref;
+}
+
+// llm_generate NAME MODE PROMPT METADATA CONFIG on the named model "default".
+ProcessResult generate(const std::string& mode, const std::string& prompt, const std::string& meta,
+                       const std::string& config = "{}") {
+  return run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                      preload(), guest_path("llm_generate"), "default", mode, prompt, meta,
+                      config});
+}
+
+// The value of the line "KEY: VALUE" in a guest's output; "<missing KEY>" when there is none.
+std::string field(const std::string& out, const std::string& key) {
+  const std::string start = key + ": ";
+  for (size_t at = 0; at < out.size();) {
+    size_t end = out.find('\n', at);
+    if (end == std::string::npos) end = out.size();
+    if (out.compare(at, start.size(), start) == 0) {
+      return out.substr(at + start.size(), end - at - start.size());
+    }
+    at = end + 1;
+  }
+  return "<missing " + key + ">";
+}
+
+// The values of every "KEY: VALUE" line, in order.
+std::vector<std::string> fields(const std::string& out, const std::string& key) {
+  std::vector<std::string> values;
+  const std::string start = "\n" + key + ": ";
+  const std::string text = "\n" + out;
+  for (size_t at = text.find(start); at != std::string::npos; at = text.find(start, at + 1)) {
+    size_t begin = at + start.size();
+    values.push_back(text.substr(begin, text.find('\n', begin) - begin));
+  }
+  return values;
+}
+
+std::string unhex(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return bytes;
+}
+
+struct Counts {
+  int input = -1, output = -1;
+};
+
+// Output 1, which must be exactly {"input_tokens":N,"output_tokens":M,"llama_build_number":B,
+// "llama_commit":"..."} (guests parse it strictly).
+Counts counts(const std::string& json) {
+  static const std::regex re(
+      R"(\{"input_tokens":(\d+),"output_tokens":(\d+),"llama_build_number":-?\d+,"llama_commit":"[^"]*"\})");
+  std::smatch m;
+  Counts c;
+  EXPECT_TRUE(std::regex_match(json, m, re)) << json;
+  if (!m.empty()) c = {std::stoi(m[1]), std::stoi(m[2])};
+  return c;
+}
+
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// Checks a stream run labelled `label` against `ref`: concatenated pieces and output 0 equal the
+// reference text, output 1 its counts, the last code is `last_rc`.
+void expect_stream_matches(const std::string& out, const std::string& label,
+                           const ReferenceResult& ref, int last_rc) {
+  std::string joined;
+  for (const std::string& piece : fields(out, label + "_piece")) joined += unhex(piece);
+  EXPECT_EQ(joined, ref.text) << label;
+  EXPECT_EQ(unhex(field(out, label + "_text")), ref.text) << label;
+  EXPECT_EQ(field(out, label + "_rc"), std::to_string(last_rc)) << label;
+  Counts c = counts(field(out, label + "_metadata"));
+  EXPECT_EQ(c.input, ref.input_tokens) << label;
+  EXPECT_EQ(c.output, ref.output_tokens) << label;
+}
+
+TEST(LlamaWasmGenerate, ComputeEqualsLlamaCppAndHonoursNPredict) {
+  const ReferenceParams p = params(kPrompt, 24);
+  const ReferenceResult ref = reference(p);
+  ASSERT_EQ(ref.output_tokens, 24) << "the reference stopped early; pick another prompt";
+
+  ProcessResult r = generate("compute", kPrompt, metadata(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(field(r.out, "compute_rc"), "0");
+  EXPECT_EQ(unhex(field(r.out, "compute_text")), ref.text);
+  Counts c = counts(field(r.out, "compute_metadata"));
+  EXPECT_EQ(c.input, ref.input_tokens);
+  EXPECT_EQ(c.output, 24);
+}
+
+TEST(LlamaWasmGenerate, StreamedPiecesEqualTheComputedTextOneTokenPerCall) {
+  const ReferenceParams p = params(kPrompt, 24);
+  const ReferenceResult ref = reference(p);
+  ASSERT_EQ(ref.output_tokens, 24) << "the reference stopped early; pick another prompt";
+  ASSERT_FALSE(ref.ended_by_eog);
+
+  ProcessResult r = generate("both", kPrompt, metadata(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(unhex(field(r.out, "compute_text")), ref.text);
+  // n-predict 24: 24 calls return 0, the 25th says end_of_sequence.
+  expect_stream_matches(r.out, "stream", ref, 100);
+  EXPECT_EQ(field(r.out, "stream_steps_ok"), "24");
+  const std::vector<std::string> pieces = fields(r.out, "stream_piece");
+  ASSERT_EQ(pieces.size(), 25u);
+  // Where no token splits a UTF-8 character, each call's piece is exactly its token's piece;
+  // otherwise each piece at least holds only whole characters.
+  bool whole = true;
+  for (const std::string& piece : ref.pieces) whole = whole && valid_utf8(piece);
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (whole) {
+      EXPECT_EQ(unhex(pieces[i]), i < ref.pieces.size() ? ref.pieces[i] : "") << "step " << i;
+    } else if (valid_utf8(ref.text)) {
+      EXPECT_TRUE(valid_utf8(unhex(pieces[i]))) << "step " << i << ": " << pieces[i];
+    }
+  }
+}
+
+TEST(LlamaWasmGenerate, MetadataAsLoadConfigIsHonoured) {
+  const ReferenceParams p = params(kOtherPrompt, 12, 256);
+  const ReferenceResult ref = reference(p);
+  ASSERT_EQ(ref.output_tokens, 12) << "the reference stopped early; pick another prompt";
+
+  ProcessResult r = generate("both", kOtherPrompt, "", metadata(p));  // no set_input(1)
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(unhex(field(r.out, "compute_text")), ref.text);
+  EXPECT_EQ(counts(field(r.out, "compute_metadata")).output, 12);
+  expect_stream_matches(r.out, "stream", ref, 100);
+}
+
+TEST(LlamaWasmGenerate, FiniSingleRestartsTheSequenceFromThePrompt) {
+  const ReferenceParams p = params(kPrompt, 10);
+  const ReferenceResult ref = reference(p);
+  ProcessResult r = generate("restream", kPrompt, metadata(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  expect_stream_matches(r.out, "stream", ref, 100);
+  expect_stream_matches(r.out, "stream2", ref, 100);
+}
+
+TEST(LlamaWasmLimits, ContextFullIs101AndKeepsTheText) {
+  const ReferenceParams p = params(kPrompt, -1, 32);  // unlimited: runs into the context's end
+  const ReferenceResult ref = reference(p);
+  ASSERT_TRUE(ref.context_full) << "the reference ended otherwise; pick another prompt";
+
+  ProcessResult r = generate("both", kPrompt, metadata(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(field(r.out, "compute_rc"), "101");
+  EXPECT_EQ(unhex(field(r.out, "compute_text")), ref.text);
+  EXPECT_EQ(counts(field(r.out, "compute_metadata")).output, ref.output_tokens);
+  expect_stream_matches(r.out, "stream", ref, 101);
+}
+
+TEST(LlamaWasmLimits, PromptLongerThanTheContextIs102) {
+  // Several hundred tokens against a context of 64 (and of 256, should llama.cpp pad it).
+  std::string prompt;
+  for (int i = 0; i < 150; ++i) prompt += "one two three four five ";
+  ReferenceParams p = params(prompt, 8, 64);
+  ProcessResult r = generate("both", prompt, metadata(p));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(field(r.out, "compute_rc"), "102");
+  EXPECT_EQ(field(r.out, "stream_rc"), "102");
+  EXPECT_EQ(field(r.out, "stream_steps_ok"), "0");
+}
+
+TEST(LlamaWasmLifecycle, ReloadsSetInputTwiceMetadataBeforeComputeAndErrorCodes) {
+  const ReferenceParams p = params(kPrompt, 16);
+  const ReferenceResult ref = reference(p);
+  ReferenceParams other = p;
+  other.prompt = kOtherPrompt;
+  const ReferenceResult ref_other = reference(other);
+
+  ProcessResult r =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                   preload(), "--nn-preload", preload("missing", "/nonexistent/tiny-llama.gguf"),
+                   guest_path("llm_lifecycle"), "default", metadata(p), kPrompt, kOtherPrompt,
+                   "missing", "nosuch"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("lifecycle checks passed"), std::string::npos) << r.out;
+  Counts fresh = counts(field(r.out, "fresh_metadata"));
+  EXPECT_EQ(fresh.input, 0);
+  EXPECT_EQ(fresh.output, 0);
+  counts(field(r.out, "before_compute_metadata"));  // valid before compute
+  // The second set_input replaced the first prompt.
+  EXPECT_EQ(unhex(field(r.out, "twice_text")), ref_other.text);
+  Counts twice = counts(field(r.out, "twice_metadata"));
+  EXPECT_EQ(twice.input, ref_other.input_tokens);
+  EXPECT_EQ(twice.output, ref_other.output_tokens);
+  EXPECT_EQ(unhex(field(r.out, "a_text")), ref.text);
+  EXPECT_EQ(counts(field(r.out, "a_metadata")).input, ref.input_tokens);
+  // Reloaded with the metadata as load config (the guest checks all five texts are equal).
+  EXPECT_EQ(unhex(field(r.out, "reload_text")), ref.text);
+  EXPECT_EQ(fields(r.out, "reload_again_text").size(), 4u);
+}
+
+TEST(LlamaWasmInstances, TwoInstancesStreamingFromOneModelMatchOneAlone) {
+#ifndef NNWASM_LLAMA_TWO_INSTANCES
+  GTEST_SKIP() << "nnwasm_llama_two_instances not built";
+#else
+  const ReferenceParams p = params(kPrompt, 48);
+  const ReferenceResult ref = reference(p);
+  ProcessResult alone = generate("stream", kPrompt, metadata(p));
+  ASSERT_EQ(alone.exit_code, 0) << alone.out << alone.err;
+  expect_stream_matches(alone.out, "stream", ref, 100);
+
+  ProcessResult r =
+      run_process({NNWASM_LLAMA_TWO_INSTANCES, plugin_dir(), preload(), guest_path("llm_generate"),
+                   "default", "stream", kPrompt, metadata(p)});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string first_ok = "=== instance 0 exit 0\n", second_ok = "=== instance 1 exit 0\n";
+  const size_t second = r.out.find("=== instance 1 exit ");
+  ASSERT_EQ(r.out.rfind(first_ok, 0), 0u) << r.out << r.err;
+  ASSERT_NE(second, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.compare(second, second_ok.size(), second_ok), 0) << r.out << r.err;
+  for (const std::string& out : {r.out.substr(0, second), r.out.substr(second)}) {
+    expect_stream_matches(out, "stream", ref, 100);
+    EXPECT_EQ(fields(out, "stream_piece"), fields(alone.out, "stream_piece"));
+  }
+#endif
+}
+
+TEST(LlamaWasmExample, LlmStreamPrintsTheGreedyTextAndTokenCounts) {
+  const ReferenceParams p = params(kPrompt, 20);
+  const ReferenceResult ref = reference(p);
+  const std::string guest = guest_path("llm-stream");
+  ProcessResult r =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                   preload(), guest, "default", kPrompt, metadata(p)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ref.text + "\n");
+  EXPECT_NE(r.err.find("input tokens: " + std::to_string(ref.input_tokens) +
+                       ", output tokens: " + std::to_string(ref.output_tokens)),
+            std::string::npos)
+      << r.err;
+
+  // Failures name the function and the code.
+  r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                   preload("default", "/nonexistent/m.gguf"), guest, "default", kPrompt});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("load_by_name_with_config failed: error 103 (model_not_found"),
+            std::string::npos)
+      << r.err;
+  r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                   preload(), guest, "other", kPrompt});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("load_by_name_with_config failed: error 8 (not_found"), std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace nnwasm::llama_test
