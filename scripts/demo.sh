@@ -11,3 +11,9 @@ cmd=(build/nnwasm run --dir build/models::/models
      build/guests/digits.wasm /models)
 echo "+ ${cmd[*]}" >&2
 "${cmd[@]}" | grep -v '^predictions:'
+
+# The LLM path: token streaming from the tiny random-weight llama model (its text is gibberish).
+cmd=(build/nnwasm run --nn-preload default:GGML:AUTO:build/models/tiny-llama.gguf
+     build/guests/llm-stream.wasm default "Once upon a time" '{"n-predict":24,"temp":0}')
+echo "+ ${cmd[*]}" >&2
+"${cmd[@]}"

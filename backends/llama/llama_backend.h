@@ -26,7 +26,7 @@ using plugin_support::Error;
 nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count);
 // 100 for GGUF bytes ("GGUF" magic), 0 otherwise.
 uint32_t sniff_gguf(const uint8_t* data, size_t size);
-// "1.0 (llama.cpp v0.5.0, build N, commit X)".
+// "1.0 (llama.cpp v0.5.0 de3ff81)": the release tag and commit it was built from.
 const char* backend_version();
 // Initializes llama.cpp once and routes its log through the backend (quiet by default).
 void init_llama();
@@ -39,15 +39,24 @@ int cpus_available();
 
 // ---- models (model.cc) ----
 
-// A loaded GGUF model: immutable after load and shared by every context of the graph.
-struct Model {
+// A GGUF file's weights in llama.cpp, shared by every graph loaded from the same file with
+// the same load-time settings.
+struct Weights {
   llama_model* model = nullptr;
-  const llama_vocab* vocab = nullptr;
-  Options options;  // the load config: the defaults of every context
-  ~Model();
+  ~Weights();
 };
 
-// Loads a GGUF file (mmap unless use-mmap is false). Missing file: model_not_found.
+// A graph: weights plus the load config, which is the default of each of its contexts.
+struct Model {
+  std::shared_ptr<const Weights> weights;
+  llama_model* model = nullptr;  // weights->model
+  const llama_vocab* vocab = nullptr;
+  Options options;
+};
+
+// Loads a GGUF file (mmap unless use-mmap is false), reusing the weights of a graph of the same
+// file that is still alive, so graphs that differ only in their config cost no memory. Missing
+// file: model_not_found.
 std::shared_ptr<Model> load_model_file(const char* path, const nnwasm_load_options& load);
 // Loads GGUF bytes through an anonymous memory file (llama.cpp loads only from files).
 std::shared_ptr<Model> load_model_bytes(const uint8_t* data, size_t size,

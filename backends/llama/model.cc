@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -63,30 +64,45 @@ Options load_time_options(const nnwasm_load_options& load) {
   return options;
 }
 
-std::shared_ptr<Model> load_model(const char* path, const char* shown_name,
-                                  const nnwasm_load_options& load) {
-  auto model = std::make_shared<Model>();
-  model->options = load_time_options(load);
+std::shared_ptr<const Weights> load_weights(const char* path, const char* shown_name,
+                                            const Options& options, nnwasm_target target) {
   llama_model_params params = llama_model_default_params();
-  // Without a GPU in `load.target` nothing is offloaded; on a GPU target every layer is.
-  params.n_gpu_layers = model->options.n_gpu_layers >= 0 ? model->options.n_gpu_layers
-                        : load.target == NNWASM_TARGET_GPU ? 999
-                                                           : 0;
-  params.load_mode = model->options.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
+  // Without a GPU in `target` nothing is offloaded; on a GPU target every layer is.
+  params.n_gpu_layers = options.n_gpu_layers >= 0    ? options.n_gpu_layers
+                        : target == NNWASM_TARGET_GPU ? 999
+                                                      : 0;
+  params.load_mode = options.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
   clear_llama_error();
-  model->model = llama_model_load_from_file(path, params);
-  if (model->model == nullptr) {
+  auto weights = std::make_shared<Weights>();
+  weights->model = llama_model_load_from_file(path, params);
+  if (weights->model == nullptr) {
     throw Error{NNWASM_INVALID_ENCODING,
                 std::string("cannot load GGUF model ") + shown_name + ": " + reason()};
   }
+  return weights;
+}
+
+std::shared_ptr<Model> make_model(std::shared_ptr<const Weights> weights, Options options) {
+  auto model = std::make_shared<Model>();
+  model->weights = std::move(weights);
+  model->model = model->weights->model;
   model->vocab = llama_model_get_vocab(model->model);
+  model->options = std::move(options);
   return model;
 }
 
-// An anonymous in-memory file holding `size` bytes; -1 when the kernel has no memfd.
+// Weights of live graphs by file identity and load-time settings. A static with a destructor
+// is fine here (unlike a thread_local): it runs when the plugin is closed.
+std::mutex g_weights_mutex;
+std::map<std::string, std::weak_ptr<const Weights>> g_weights;
+
+// An anonymous in-memory file holding `size` bytes (closed on error).
 int memory_file(const uint8_t* data, size_t size) {
   int fd = memfd_create("nnwasm-gguf", MFD_CLOEXEC);
-  if (fd < 0) return -1;
+  if (fd < 0) {
+    throw Error{NNWASM_RUNTIME_ERROR,
+                std::string("cannot create a memory file for the model: ") + std::strerror(errno)};
+  }
   for (size_t done = 0; done < size;) {
     ssize_t n = write(fd, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
@@ -103,7 +119,7 @@ int memory_file(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-Model::~Model() {
+Weights::~Weights() {
   if (model != nullptr) llama_model_free(model);
 }
 
@@ -156,10 +172,7 @@ uint32_t sniff_gguf(const uint8_t* data, size_t size) {
 }
 
 const char* backend_version() {
-  static const std::string version = std::string("1.0 (llama.cpp ") + NNWASM_LLAMA_TAG +
-                                     ", build " + std::to_string(NNWASM_LLAMA_BUILD_NUMBER) +
-                                     ", commit " + NNWASM_LLAMA_COMMIT + ")";
-  return version.c_str();
+  return "1.0 (llama.cpp " NNWASM_LLAMA_TAG " " NNWASM_LLAMA_COMMIT ")";
 }
 
 std::shared_ptr<Model> load_model_file(const char* path, const nnwasm_load_options& load) {
@@ -171,7 +184,21 @@ std::shared_ptr<Model> load_model_file(const char* path, const nnwasm_load_optio
   if (!S_ISREG(st.st_mode)) {
     throw Error{NNWASM_MODEL_NOT_FOUND, std::string("model path '") + path + "' is not a file"};
   }
-  return load_model(path, (std::string("'") + path + "'").c_str(), load);
+  Options options = load_time_options(load);
+  // The same file (device, inode, size, mtime) with the same load-time settings.
+  const std::string key = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+                          std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+                          "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+                          std::to_string(options.n_gpu_layers) + ":" +
+                          std::to_string(options.use_mmap) + ":" + std::to_string(load.target);
+  std::lock_guard lock(g_weights_mutex);
+  std::shared_ptr<const Weights> weights = g_weights[key].lock();
+  if (!weights) {
+    std::erase_if(g_weights, [](const auto& entry) { return entry.second.expired(); });
+    weights = load_weights(path, (std::string("'") + path + "'").c_str(), options, load.target);
+    g_weights[key] = weights;
+  }
+  return make_model(std::move(weights), std::move(options));
 }
 
 std::shared_ptr<Model> load_model_bytes(const uint8_t* data, size_t size,
@@ -179,39 +206,20 @@ std::shared_ptr<Model> load_model_bytes(const uint8_t* data, size_t size,
   if (sniff_gguf(data, size) == 0) {
     throw Error{NNWASM_INVALID_ENCODING, "the model bytes are not GGUF (no 'GGUF' magic)"};
   }
-  int fd = memory_file(data, size);
-  if (fd >= 0) {
-    char path[64];
-    std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    try {
-      auto model = load_model(path, "(guest bytes)", load);
-      close(fd);  // a mapping of the file keeps its pages alive
-      return model;
-    } catch (...) {
-      close(fd);
-      throw;
-    }
-  }
-  // No memfd: a private temporary file, unlinked as soon as it is loaded.
-  const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") +
-                     "/nnwasm-gguf-XXXXXX";
-  fd = mkstemp(path.data());
-  if (fd < 0) {
-    throw Error{NNWASM_RUNTIME_ERROR,
-                "cannot create a temporary model file: " + std::string(std::strerror(errno))};
-  }
-  const bool written = ::write(fd, data, size) == static_cast<ssize_t>(size);
-  close(fd);
+  Options options = load_time_options(load);
+  // llama.cpp loads only from files: an anonymous one, never visible in the file system.
+  const int fd = memory_file(data, size);
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  std::shared_ptr<const Weights> weights;
   try {
-    if (!written) throw Error{NNWASM_RUNTIME_ERROR, "cannot write a temporary model file"};
-    auto model = load_model(path.c_str(), "(guest bytes)", load);
-    unlink(path.c_str());
-    return model;
+    weights = load_weights(path, "(guest bytes)", options, load.target);
   } catch (...) {
-    unlink(path.c_str());
+    close(fd);
     throw;
   }
+  close(fd);  // a mapping of the file keeps its pages alive
+  return make_model(std::move(weights), std::move(options));
 }
 
 }  // namespace nnwasm::llama_backend

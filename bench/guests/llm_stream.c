@@ -1,14 +1,17 @@
 // Benchmark guest: the streaming LLM loop of a WasmEdge-style guest on the host's named GGML model,
 // timed like backends/llama/bench/llama_native.cc times llama.cpp called directly.
-// usage: llm_stream.wasm MODEL_NAME PROMPT N_PREDICT [REPEATS]
+// usage: llm_stream.wasm MODEL_NAME PROMPT N_PREDICT [REPEATS] [THREADS]
 //
-// Metadata {"n-predict":N,"temp":0,"ctx-size":512} is set once; each generation sets the prompt,
+// Metadata {"n-predict":N,"temp":0,"ctx-size":512} (plus "threads":T when THREADS is given; the
+// backend's default is the CPUs the process may run on) is set once; each generation sets the prompt,
 // then calls compute_single until N tokens or end_of_sequence, fetching every piece with
 // get_output_single into the text, then fini_single. One untimed warm-up generation, then REPEATS (default 5)
 // timed ones. Prints medians on the main lines and the best next to them:
 //   ttft_ms: X       the first compute_single (prompt evaluation and first token) + its piece
 //   tokens_per_s: Y  the rest: (tokens - 1) / time from the first piece to the last
 //   tokens: N        tokens generated per repeat; text_bytes: B, text_fnv1a: H of the text
+//   ttft_first_ms: Z the warm-up's TTFT: also the backend's llama context creation (done lazily
+//                    at the first compute) and first touches of the model
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +93,14 @@ static int generate(graph_execution_context ctx, const char* prompt, int n_predi
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: llm_stream.wasm MODEL_NAME PROMPT N_PREDICT [REPEATS]\n");
+    fprintf(stderr, "usage: llm_stream.wasm MODEL_NAME PROMPT N_PREDICT [REPEATS] [THREADS]\n");
     return 2;
   }
   const char* name = argv[1];
   const char* prompt = argv[2];
   int n_predict = atoi(argv[3]);
   int repeats = argc > 4 ? atoi(argv[4]) : 5;
+  int threads = argc > 5 ? atoi(argv[5]) : 0;
   if (n_predict < 1 || repeats < 1 || repeats > 1000) {
     fprintf(stderr, "N_PREDICT and REPEATS must be at least 1\n");
     return 2;
@@ -106,7 +110,9 @@ int main(int argc, char** argv) {
   int err = (int)wasi_nn_load_by_name(name, (uint32_t)strlen(name), &g);
   if (err == 0) err = (int)wasi_nn_init_execution_context(g, &ctx);
   char metadata[128];
-  snprintf(metadata, sizeof metadata, "{\"n-predict\":%d,\"temp\":0,\"ctx-size\":512}", n_predict);
+  int n = snprintf(metadata, sizeof metadata, "{\"n-predict\":%d,\"temp\":0,\"ctx-size\":512",
+                   n_predict);
+  snprintf(metadata + n, sizeof metadata - n, threads > 0 ? ",\"threads\":%d}" : "}", threads);
   if (err == 0) err = set_text(ctx, 1, metadata);
   run_result run;
   if (err == 0) err = generate(ctx, prompt, n_predict, &run);  // warm-up
@@ -115,6 +121,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   uint32_t first_hash = fnv1a(text, run.text_len);
+  double ttft_first = run.ttft_ms;
   double* ttft = malloc(repeats * sizeof(double));
   double* tps = malloc(repeats * sizeof(double));
   double ttft_best = 1e300, tps_best = 0;
@@ -141,6 +148,7 @@ int main(int argc, char** argv) {
   printf("tokens: %d\n", run.tokens);
   printf("tokens_per_s: %.1f\ntokens_per_s_best: %.1f\n", median(tps, repeats), tps_best);
   printf("text_bytes: %u\ntext_fnv1a: %08x\n", run.text_len, fnv1a(text, run.text_len));
+  printf("ttft_first_ms: %.3f\n", ttft_first);
   wasi_nn_finalize_execution_context(ctx);
   return 0;
 }

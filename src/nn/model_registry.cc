@@ -182,8 +182,8 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
     entry = it->second;
   }
   std::lock_guard load_lock(entry->load_mutex);
-  if (entry->graph) {
-    *out = entry->graph;
+  if (auto loaded = entry->graphs.find(config); loaded != entry->graphs.end()) {
+    *out = loaded->second;
     return NnStatus::ok();
   }
   const NamedModel& model = entry->model;
@@ -198,9 +198,12 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
     }
     builders.push_back(files[i].bytes());
   }
+  std::shared_ptr<Graph> graph;
   NnStatus status = load_graph(manager_, builders, model.encoding, model.target, config,
-                               description, &entry->graph, &model.paths);
-  if (status.is_ok()) *out = entry->graph;
+                               description, &graph, &model.paths);
+  if (!status.is_ok()) return status;
+  entry->graphs.emplace(std::string(config), graph);
+  *out = std::move(graph);
   return status;
 }
 

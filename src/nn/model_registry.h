@@ -43,15 +43,18 @@ class ModelRegistry {
   void add(NamedModel model);
   bool contains(std::string_view name) const;
 
-  // The shared graph for `name`, loading it on first use with `config` (later configs are
-  // ignored while it stays loaded). Unknown name: not_found. Missing file: model_not_found.
+  // The shared graph for `name` with `config`: the first request for a (name, config) pair
+  // loads it, later ones share it for the rest of the process. Sessions cache graphs by name,
+  // so within a guest a later config is ignored until it unloads the name (ABI.md section 4);
+  // then its next load gets the graph of the new config. Unknown name: not_found. Missing
+  // file: model_not_found.
   NnStatus get(std::string_view name, std::string_view config, std::shared_ptr<Graph>* out);
 
  private:
   struct Entry {
     NamedModel model;
     std::mutex load_mutex;  // one loader per name; others wait for its result
-    std::shared_ptr<Graph> graph;
+    std::map<std::string, std::shared_ptr<Graph>, std::less<>> graphs;  // by config text
   };
   BackendManager& manager_;
   mutable std::mutex mutex_;

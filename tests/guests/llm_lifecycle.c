@@ -1,7 +1,7 @@
 // Guest: life cycle of an LLM named model and context through WASI-NN (ABI.md section 5) for
 // tests/backends/llama/llama_wasm_test.cc, which compares the printed texts with llama.cpp:
-// metadata before any compute, set_input twice, unload + load_by_name_with_config five times,
-// and the error codes (model_not_found, not_found, bad prompt, bad metadata).
+// metadata before any compute, set_input twice, the error codes (model_not_found, not_found,
+// bad prompt, bad metadata), and unload + load_by_name_with_config five times.
 //
 //   nnwasm run --nn-preload default:GGML:CPU:tiny-llama.gguf \
 //       --nn-preload missing:GGML:CPU:/nonexistent.gguf llm_lifecycle.wasm \
@@ -76,12 +76,15 @@ int main(int argc, char** argv) {
   }
   const char *name = argv[1], *metadata = argv[2], *prompt_a = argv[3], *prompt_b = argv[4];
   const char *missing = argv[5], *unknown = argv[6];
-  graph g;
+  graph g, g2;
   graph_execution_context ctx;
   int input_tokens = -1;
 
-  // Metadata is valid JSON from the start: guests parse it before their first compute.
-  CHECK(wasi_nn_load_by_name_with_config(name, strlen(name), "{}", 2, &g) == 0,
+  // Metadata is valid JSON from the start: guests parse it before their first compute. This
+  // first load's config (3 tokens) must no longer apply once the guest has unloaded the graph.
+  const char* first_config = "{\"n-predict\":3}";
+  CHECK(wasi_nn_load_by_name_with_config(name, strlen(name), first_config, strlen(first_config),
+                                         &g) == 0,
         "load_by_name_with_config");
   REQUIRE(wasi_nn_init_execution_context(g, &ctx) == 0, "init_execution_context");
   CHECK(print_metadata(ctx, "fresh", &input_tokens) == 0 && input_tokens == 0,
@@ -99,10 +102,24 @@ int main(int argc, char** argv) {
   CHECK(read_output(ctx, 0, &text) == 0, "set_input clears the previous output");
   free(text);
   free(generate(ctx, prompt_a, "a"));
+
+  // Error codes (before the reloads: the context is still open).
+  CHECK(wasi_nn_load_by_name_with_config(missing, strlen(missing), "{}", 2, &g2) ==
+            WASI_NN_MODEL_NOT_FOUND,
+        "preloaded name with a missing file -> model_not_found");
+  CHECK(
+      wasi_nn_load_by_name_with_config(unknown, strlen(unknown), "{}", 2, &g2) == WASI_NN_NOT_FOUND,
+      "unknown name -> not_found");
+  CHECK(set_bytes(ctx, 0, "") == WASI_NN_INVALID_ARGUMENT, "empty prompt -> invalid_argument");
+  CHECK(set_bytes(ctx, 1, "{\"ctx-size\": 64") == WASI_NN_INVALID_ENCODING,
+        "unparseable metadata -> invalid_encoding");
+  CHECK(set_bytes(ctx, 1, "{\"ctx-size\": \"big\"}") == WASI_NN_INVALID_ARGUMENT,
+        "metadata value of the wrong type -> invalid_argument");
+  CHECK(set_bytes(ctx, 1, "{\"no-such-key\": [1, 2]}") == 0, "unknown metadata keys are ignored");
   CHECK(wasi_nn_finalize_execution_context(ctx) == 0, "finalize_execution_context");
   CHECK(wasi_nn_unload(g) == 0, "unload");
 
-  // Unload and load again, five times; the metadata now arrives as the load config.
+  // Unload and load again, five times; the metadata now arrives as the load config only.
   char* first = NULL;
   for (int i = 0; i < 5; ++i) {
     graph previous = g;
@@ -122,21 +139,6 @@ int main(int argc, char** argv) {
           "finalize and unload");
   }
 
-  // Error codes.
-  CHECK(wasi_nn_load_by_name_with_config(missing, strlen(missing), "{}", 2, &g) ==
-            WASI_NN_MODEL_NOT_FOUND,
-        "preloaded name with a missing file -> model_not_found");
-  CHECK(
-      wasi_nn_load_by_name_with_config(unknown, strlen(unknown), "{}", 2, &g) == WASI_NN_NOT_FOUND,
-      "unknown name -> not_found");
-  REQUIRE(wasi_nn_load_by_name(name, strlen(name), &g) == 0, "load_by_name");
-  REQUIRE(wasi_nn_init_execution_context(g, &ctx) == 0, "init_execution_context");
-  CHECK(set_bytes(ctx, 0, "") == WASI_NN_INVALID_ARGUMENT, "empty prompt -> invalid_argument");
-  CHECK(set_bytes(ctx, 1, "{\"ctx-size\": 64") == WASI_NN_INVALID_ENCODING,
-        "unparseable metadata -> invalid_encoding");
-  CHECK(set_bytes(ctx, 1, "{\"ctx-size\": \"big\"}") == WASI_NN_INVALID_ARGUMENT,
-        "metadata value of the wrong type -> invalid_argument");
-  CHECK(set_bytes(ctx, 1, "{\"no-such-key\": [1, 2]}") == 0, "unknown metadata keys are ignored");
   printf("lifecycle checks passed\n");
   return 0;
 }

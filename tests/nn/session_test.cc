@@ -118,6 +118,30 @@ TEST_F(SessionTest, NamedModelIsLoadedOnceAndSharedAcrossSessions) {
   EXPECT_EQ(first.load_by_name("nope", {}, &g1).code, uint32_t{NNWASM_NOT_FOUND});
 }
 
+TEST_F(SessionTest, AfterUnloadANamedModelTakesTheNewConfig) {
+  std::filesystem::path model = std::filesystem::temp_directory_path() / "nnwasm_session_config";
+  std::ofstream(model) << "AFFINE 3 0";
+  NamedModel named;
+  ASSERT_TRUE(parse_preload("c:openvino:cpu:" + model.string(), &named).is_ok());
+  runtime.models.add(named);
+  Session session(runtime), other(runtime);
+  uint32_t g1, g2, g3, g4;
+  ASSERT_TRUE(session.load_by_name("c", "{\"a\":1}", &g1).is_ok());
+  // Within a session a name keeps its graph: a later config is ignored...
+  ASSERT_TRUE(session.load_by_name("c", "{\"a\":2}", &g2).is_ok());
+  EXPECT_EQ(g1, g2);
+  // ...until the guest unloads it; then the new config gets its own graph.
+  ASSERT_TRUE(session.unload(g1).is_ok());
+  ASSERT_TRUE(session.load_by_name("c", "{\"a\":2}", &g3).is_ok());
+  std::shared_ptr<Graph> first, second;
+  ASSERT_TRUE(runtime.models.get("c", "{\"a\":1}", &first).is_ok());
+  ASSERT_TRUE(runtime.models.get("c", "{\"a\":2}", &second).is_ok());
+  EXPECT_NE(first.get(), second.get());
+  // The same config in another session shares the loaded graph.
+  ASSERT_TRUE(other.load_by_name("c", "{\"a\":2}", &g4).is_ok());
+  EXPECT_EQ(second.use_count(), 1 + 1 + 2);  // registry + `second` + one per session
+}
+
 TEST(ParsePreload, AcceptsPeersSpellingsAndRejectsTheRest) {
   NamedModel m;
   ASSERT_TRUE(parse_preload("default:GGML:AUTO:/m/a.gguf:/m/b.gguf", &m).is_ok());

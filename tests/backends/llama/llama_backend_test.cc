@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <thread>
 
 #include "llama/utf8.h"
@@ -358,6 +359,30 @@ TEST(LlamaPlugin, ReloadingFiveTimesGivesTheSameText) {
     ASSERT_EQ(llm.compute(), NNWASM_SUCCESS) << last_error();
     EXPECT_EQ(llm.text(), ref.text) << "load " << i;
   }
+}
+
+// Mappings of the tiny model file in this process (llama.cpp mmaps the weights once per load).
+size_t model_mappings() {
+  std::ifstream maps("/proc/self/maps");
+  size_t count = 0;
+  for (std::string line; std::getline(maps, line);) count += contains(line, "tiny-llama.gguf");
+  return count;
+}
+
+TEST(LlamaPlugin, GraphsOfOneFileShareTheWeightsButKeepTheirOwnConfig) {
+  const size_t before = model_mappings();
+  Llm three(R"({"n-predict":3,"temp":0})");
+  const size_t one = model_mappings();
+  ASSERT_GT(one, before) << "the weights should be mmapped from the file";
+  Llm five(R"({"n-predict":5,"temp":0})");
+  EXPECT_EQ(model_mappings(), one) << "a second graph of the same file mapped it again";
+  ASSERT_EQ(three.prompt(kPrompt), NNWASM_SUCCESS);
+  ASSERT_EQ(five.prompt(kPrompt), NNWASM_SUCCESS);
+  ASSERT_EQ(three.compute(), NNWASM_SUCCESS);
+  ASSERT_EQ(five.compute(), NNWASM_SUCCESS);
+  EXPECT_EQ(three.counts()["output_tokens"], 3);
+  EXPECT_EQ(five.counts()["output_tokens"], 5);
+  EXPECT_EQ(five.text().rfind(three.text(), 0), 0u);  // greedy: the same start
 }
 
 TEST(LlamaPlugin, ContextsOfOneModelGenerateConcurrentlyAsAlone) {
