@@ -15,7 +15,7 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
 - llama (WASI-NN, llama backend): the streaming loop of bench/guests/llm_stream.c (compute_single
   + get_output_single per token, greedy, on models/tiny-llama.gguf preloaded as `default`) vs
   llama.cpp called directly (llama_native_bench): generation tokens/s and time to first token,
-  the median of 5 generations per process, best process of 5; and the peak RSS of 4 instances
+  best and median of 7 alternated processes x 10 generations; and the peak RSS of 4 instances
   sharing the model vs 1.
 """
 import os
@@ -144,7 +144,7 @@ def nn_benchmarks():
 
 LLAMA_PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
 LLAMA_TOKENS = "128"
-LLAMA_REPEATS = "5"
+LLAMA_REPEATS = "10"
 
 
 def llama_benchmarks(models):
@@ -157,31 +157,43 @@ def llama_benchmarks(models):
         return
     preload = "default:GGML:AUTO:" + model
     guest = os.path.join(guests, "bench_llm_stream.wasm")
-    # Each process prints the median of its repeats after one warm-up generation; alternate the
-    # two so that machine noise hits both alike, and keep each one's best process.
-    best = {"wasm": {}, "native": {}}
-    for _ in range(5):
-        outs = {"wasm": run([nnwasm, "run", "--nn-preload", preload, guest, "default", LLAMA_PROMPT,
-                             LLAMA_TOKENS, LLAMA_REPEATS]),
-                # THREADS 0: the CPUs the process may run on, as the backend chooses by default.
-                "native": run([llama_native, model, LLAMA_PROMPT, LLAMA_TOKENS, "0", LLAMA_REPEATS])}
-        for side, out in outs.items():
-            b = best[side]
-            b["tps"] = max(b.get("tps", 0), field(out, "tokens_per_s:"))
-            b["ttft"] = min(b.get("ttft", float("inf")), field(out, "ttft_ms:"))
-            b["text"] = (field(out, "tokens:"), out.split()[out.split().index("text_fnv1a:") + 1])
-    wasm, nat = best["wasm"], best["native"]
-    if wasm["text"] != nat["text"]:
-        print(f"  warning: llama texts differ (tokens, fnv1a): wasm {wasm['text']} native {nat['text']}")
-    label = f"llama {LLAMA_TOKENS} tokens (tok/s)"
-    print(f"{label:<28}{wasm['tps']:>12.1f}{nat['tps']:>12.1f}{wasm['tps'] / nat['tps']:>8.3f}")
-    print(f"{'llama first token (ms)':<28}{wasm['ttft']:>12.3f}{nat['ttft']:>12.3f}"
-          f"{wasm['ttft'] / nat['ttft']:>8.2f}")
-    print(f"{'  TTFT overhead (ms)':<28}{wasm['ttft'] - nat['ttft']:>12.3f}")
+    # Each process warms up once, then prints the median and the best of its generations.
+    # Alternate the two so that machine noise hits both alike; keep the best generation of all
+    # and the median of the processes' medians (2 ggml threads on 2 cores are noisy: +-20%).
+    runs = {"wasm": [], "native": []}
+    for _ in range(7):
+        runs["wasm"].append(run([nnwasm, "run", "--nn-preload", preload, guest, "default",
+                                 LLAMA_PROMPT, LLAMA_TOKENS, LLAMA_REPEATS]))
+        # THREADS 0: the CPUs the process may run on, as the backend chooses by default.
+        runs["native"].append(run([llama_native, model, LLAMA_PROMPT, LLAMA_TOKENS, "0",
+                                   LLAMA_REPEATS]))
+    stat = {}
+    for side, outs in runs.items():
+        stat[side] = {
+            "tps_best": max(field(o, "tokens_per_s_best:") for o in outs),
+            "tps": statistics.median(field(o, "tokens_per_s:") for o in outs),
+            "ttft_best": min(field(o, "ttft_ms_best:") for o in outs),
+            "ttft": statistics.median(field(o, "ttft_ms:") for o in outs),
+            # (tokens, text hash) of each process: one and the same pair on both sides.
+            "text": {(field(o, "tokens:"), o.split()[o.split().index("text_fnv1a:") + 1])
+                     for o in outs},
+        }
+    wasm, nat = stat["wasm"], stat["native"]
+    if wasm["text"] != nat["text"] or len(wasm["text"]) != 1:
+        print(f"  warning: llama texts differ (tokens, fnv1a): wasm {wasm['text']} "
+              f"native {nat['text']}")
+    for key, label in (("tps_best", "best"), ("tps", "median")):
+        label = f"llama {LLAMA_TOKENS} tok/s ({label})"
+        print(f"{label:<28}{wasm[key]:>12.1f}{nat[key]:>12.1f}{wasm[key] / nat[key]:>8.3f}")
+    for key, label in (("ttft_best", "best"), ("ttft", "median")):
+        label = f"llama 1st token ms ({label})"
+        print(f"{label:<28}{wasm[key]:>12.3f}{nat[key]:>12.3f}{wasm[key] / nat[key]:>8.2f}")
+    print(f"{'  TTFT overhead (ms, best)':<28}{wasm['ttft_best'] - nat['ttft_best']:>12.3f}")
+    # 32 tokens, 1 repeat, 1 thread per instance (4 x 2 spinning ggml threads on 2 cores crawl).
     rss = {}
     for n in (1, 4):
         out = run([os.path.join(native, "nnwasm_bench_instances"), str(n), guest, "--nn-preload",
-                   preload, "default", LLAMA_PROMPT, "32", "1"])
+                   preload, "default", LLAMA_PROMPT, "32", "1", "1"])
         rss[n] = field(out, "peak_rss_kib") / 1024
     print(f"{'peak RSS 1 llama inst (MiB)':<28}{rss[1]:>12.0f}")
     print(f"{'peak RSS 4 llama inst (MiB)':<28}{rss[4]:>12.0f}{'':>12}{rss[4] / rss[1]:>8.2f}")

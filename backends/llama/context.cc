@@ -134,6 +134,9 @@ class LlamaContext final : public Context {
     prompt_.resize(static_cast<size_t>(n));
     reset_output();
     phase_ = Phase::Ready;
+    // The llama context (KV cache, compute buffers) is made now, not in the first compute,
+    // so the time to the first token is the prompt's evaluation only.
+    ensure_context();
   }
 
   void set_metadata(const char* json, size_t size) {
@@ -146,7 +149,10 @@ class LlamaContext final : public Context {
     if (!next.sampling_settings_equal(options_)) sampler_stale_ = true;
     options_ = std::move(next);
     // New settings start a new generation from the same prompt.
-    if (phase_ != Phase::NoPrompt) phase_ = Phase::Ready;
+    if (phase_ != Phase::NoPrompt) {
+      phase_ = Phase::Ready;
+      ensure_context();
+    }
   }
 
   void reset_output() {
@@ -160,11 +166,11 @@ class LlamaContext final : public Context {
   // output 1, rewritten when a count changes (never allocates once large enough).
   void write_metadata() {
     char buffer[256];
-    const int n = std::snprintf(
-        buffer, sizeof(buffer),
-        "{\"input_tokens\":%zu,\"output_tokens\":%u,\"llama_build_number\":%d,"
-        "\"llama_commit\":\"%s\"}",
-        prompt_.size(), generated_, NNWASM_LLAMA_BUILD_NUMBER, NNWASM_LLAMA_COMMIT);
+    const int n =
+        std::snprintf(buffer, sizeof(buffer),
+                      "{\"input_tokens\":%zu,\"output_tokens\":%u,\"llama_build_number\":%d,"
+                      "\"llama_commit\":\"%s\"}",
+                      prompt_.size(), generated_, NNWASM_LLAMA_BUILD_NUMBER, NNWASM_LLAMA_COMMIT);
     metadata_.assign(buffer, static_cast<size_t>(n));
   }
 
@@ -253,9 +259,9 @@ class LlamaContext final : public Context {
     }
     if (o.repeat_penalty != 1.0f || o.frequency_penalty != 0.0f || o.presence_penalty != 0.0f) {
       llama_sampler_chain_add(
-          chain, llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab),
-                                              o.repeat_last_n, o.repeat_penalty,
-                                              o.frequency_penalty, o.presence_penalty));
+          chain,
+          llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab), o.repeat_last_n,
+                                       o.repeat_penalty, o.frequency_penalty, o.presence_penalty));
     }
     if (o.temp <= 0) {
       llama_sampler_chain_add(chain, llama_sampler_init_greedy());
@@ -394,12 +400,12 @@ class LlamaContext final : public Context {
   uint32_t limit_ = 0;      // tokens the sequence may hold (the requested ctx-size)
   uint32_t generated_ = 0;  // tokens sampled since the prompt, an end token included
   llama_token last_token_ = 0;
-  bool undecoded_ = false;  // last_token_ is not in the KV cache yet
+  bool undecoded_ = false;      // last_token_ is not in the KV cache yet
   size_t last_piece_size_ = 0;  // bytes the last step appended to text_
 
-  std::string text_;     // output 0: everything generated (or the embedding JSON)
-  std::string pending_;  // streamed bytes not handed out yet (an incomplete character)
-  std::string piece_;    // get_output_single 0: what the last compute_single handed out
+  std::string text_;      // output 0: everything generated (or the embedding JSON)
+  std::string pending_;   // streamed bytes not handed out yet (an incomplete character)
+  std::string piece_;     // get_output_single 0: what the last compute_single handed out
   std::string metadata_;  // output 1
   std::string piece_buffer_;
 };

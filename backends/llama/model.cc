@@ -68,7 +68,7 @@ std::shared_ptr<const Weights> load_weights(const char* path, const char* shown_
                                             const Options& options, nnwasm_target target) {
   llama_model_params params = llama_model_default_params();
   // Without a GPU in `target` nothing is offloaded; on a GPU target every layer is.
-  params.n_gpu_layers = options.n_gpu_layers >= 0    ? options.n_gpu_layers
+  params.n_gpu_layers = options.n_gpu_layers >= 0     ? options.n_gpu_layers
                         : target == NNWASM_TARGET_GPU ? 999
                                                       : 0;
   params.load_mode = options.use_mmap ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;

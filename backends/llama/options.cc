@@ -16,8 +16,8 @@ using nlohmann::json;
 using plugin_support::Error;
 
 [[noreturn]] void wrong_type(const std::string& key, const char* expected, const json& value) {
-  throw Error{NNWASM_INVALID_ARGUMENT, "metadata key '" + key + "' must be " + expected +
-                                           ", got " + value.dump()};
+  throw Error{NNWASM_INVALID_ARGUMENT,
+              "metadata key '" + key + "' must be " + expected + ", got " + value.dump()};
 }
 
 // An integer in [lo, hi]; JSON floats with an integral value (2.0) are accepted.

@@ -128,6 +128,8 @@ nnwasm_status fini_single(nnwasm_context* context) noexcept {
 }
 
 const nnwasm_encoding kEncodings[] = {NNWASM_ENCODING_GGML};
+// Read by nnwasm from the file, so the plugin is loaded only for models it handles.
+NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=llama encodings=6");
 
 }  // namespace
 }  // namespace nnwasm::llama_backend

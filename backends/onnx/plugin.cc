@@ -138,6 +138,8 @@ nnwasm_status get_output(nnwasm_context* context, uint32_t index, nnwasm_output*
 }
 
 const nnwasm_encoding kEncodings[] = {NNWASM_ENCODING_ONNX};
+// Read by nnwasm from the file, so the plugin is loaded only for models it handles.
+NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=onnx encodings=1");
 
 }  // namespace
 }  // namespace nnwasm::onnx

@@ -2,16 +2,17 @@
 // timed like backends/llama/bench/llama_native.cc times llama.cpp called directly.
 // usage: llm_stream.wasm MODEL_NAME PROMPT N_PREDICT [REPEATS] [THREADS]
 //
-// Metadata {"n-predict":N,"temp":0,"ctx-size":512} (plus "threads":T when THREADS is given; the
-// backend's default is the CPUs the process may run on) is set once; each generation sets the prompt,
-// then calls compute_single until N tokens or end_of_sequence, fetching every piece with
-// get_output_single into the text, then fini_single. One untimed warm-up generation, then REPEATS (default 5)
-// timed ones. Prints medians on the main lines and the best next to them:
+// Metadata {"n-predict":N,"temp":0,"ctx-size":512} is set once (plus "threads":T when THREADS is
+// given; the backend's default is the CPUs the process may run on). Each generation sets the
+// prompt (untimed: tokenizing is set_input's work), calls compute_single until N tokens or
+// end_of_sequence, fetching every piece with get_output_single into the text, then fini_single.
+// One untimed warm-up generation, then REPEATS (default 5) timed ones. Prints medians on the main
+// lines and the best next to them:
 //   ttft_ms: X       the first compute_single (prompt evaluation and first token) + its piece
 //   tokens_per_s: Y  the rest: (tokens - 1) / time from the first piece to the last
 //   tokens: N        tokens generated per repeat; text_bytes: B, text_fnv1a: H of the text
-//   ttft_first_ms: Z the warm-up's TTFT: also the backend's llama context creation (done lazily
-//                    at the first compute) and first touches of the model
+//   ttft_first_ms: Z the warm-up's TTFT (first touches of the model, ggml's first thread start;
+//                    on 2 busy cores it sometimes takes ~300 ms, natively too)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,7 @@ typedef struct {
 static char text[TEXT_MAX];
 static char piece[PIECE_MAX];
 
-// One generation of the prompt (set untimed, as tokenizing is set_input's work); returns 0, or
-// the failing call's error code.
+// One generation of the prompt; returns 0, or the failing call's error code.
 static int generate(graph_execution_context ctx, const char* prompt, int n_predict,
                     run_result* run) {
   uint32_t len = 0, written = 0;

@@ -188,6 +188,19 @@ typedef struct nnwasm_backend {
   const char* (*last_error)(void);
 } nnwasm_backend;
 
+/* A manifest nnwasm reads from the plugin file without loading it: choosing a backend for an
+ * explicit encoding then never loads the framework (ONNX Runtime, libtorch, ...) of a plugin
+ * that cannot handle it. It must agree with the descriptor. Text, space-separated:
+ *   NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=llama encodings=6");
+ * (several encodings: encodings=1,3). Put it in one translation unit of the plugin. Without a
+ * manifest a plugin still works; it is opened to learn what it handles. */
+#define NNWASM_BACKEND_MANIFEST_SECTION "nnwasm_manifest"
+#define NNWASM_BACKEND_MANIFEST(text)                                                          \
+  __attribute__((                                                                              \
+      used,                                                                                    \
+      section(NNWASM_BACKEND_MANIFEST_SECTION))) static const char nnwasm_backend_manifest[] = \
+      text
+
 /* The one symbol a plugin exports. Returns a descriptor with static lifetime, or NULL when the
  * backend cannot work in this process (e.g. its framework failed to initialize). */
 typedef const nnwasm_backend* (*nnwasm_backend_entry_fn)(void);

@@ -105,6 +105,15 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
 
   for (const auto& plugin : plugins()) {
     std::string error;
+    // An explicit encoding is checked against the manifest first: a plugin that cannot handle
+    // it is never loaded (with it, its framework: ONNX Runtime, libtorch, ...).
+    if (const PluginManifest* m = autodetect ? nullptr : plugin->manifest();
+        m != nullptr && m->abi == NNWASM_BACKEND_ABI_VERSION &&
+        std::find(m->encodings.begin(), m->encodings.end(), encoding) == m->encodings.end()) {
+      explain("  " + m->name + ": does not handle encoding " + encoding_name(encoding) +
+              " (manifest; not loaded)");
+      continue;
+    }
     const PluginInfo* info = plugin->info(&error);
     if (info == nullptr) {
       std::lock_guard lock(mutex_);

@@ -107,4 +107,18 @@ const PluginInfo* BackendPlugin::info(std::string* error) {
   return info_.get();
 }
 
+const PluginManifest* BackendPlugin::manifest() {
+  std::lock_guard lock(mutex_);
+  if (!manifest_read_) {
+    manifest_ = read_plugin_manifest(path_);
+    manifest_read_ = true;
+  }
+  return manifest_ ? &*manifest_ : nullptr;
+}
+
+bool BackendPlugin::was_opened() const {
+  std::lock_guard lock(mutex_);
+  return info_ != nullptr || !broken_.empty();
+}
+
 }  // namespace nnwasm::nn

@@ -6,8 +6,11 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "nn/plugin_manifest.h"
 
 namespace nnwasm::nn {
 
@@ -55,6 +58,11 @@ class BackendPlugin {
 
   bool is_open() const;
 
+  // The manifest read from the file (never opens the plugin); null when it has none. Read once.
+  const PluginManifest* manifest();
+  // Whether the plugin was ever opened in this process (to learn its info or to load a model).
+  bool was_opened() const;
+
  private:
   std::string path_;
   bool keep_alive_;
@@ -63,6 +71,8 @@ class BackendPlugin {
   std::shared_ptr<PluginHandle> pinned_;  // keep_alive: never closed
   std::unique_ptr<PluginInfo> info_;
   std::string broken_;  // non-empty: why it cannot be used
+  bool manifest_read_ = false;
+  std::optional<PluginManifest> manifest_;
 };
 
 }  // namespace nnwasm::nn

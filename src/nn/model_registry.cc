@@ -139,8 +139,8 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
   if (paths != nullptr && backend.load_file != nullptr) {
     std::vector<const char*> c_paths;
     for (const std::string& path : *paths) c_paths.push_back(path.c_str());
-    code = backend.load_file(c_paths.data(), static_cast<uint32_t>(c_paths.size()), &options,
-                             &handle);
+    code =
+        backend.load_file(c_paths.data(), static_cast<uint32_t>(c_paths.size()), &options, &handle);
   } else {
     code = backend.load(builders.data(), static_cast<uint32_t>(builders.size()), &options, &handle);
   }

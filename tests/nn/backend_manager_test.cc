@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "nn/model_registry.h"
+#include "nn/plugin_manifest.h"
 #include "support/process.h"
 
 namespace fs = std::filesystem;
@@ -191,4 +192,67 @@ TEST_F(PluginDir, CorruptModelGivesTheBackendsMessage) {
   EXPECT_EQ(status.code, uint32_t{NNWASM_INVALID_ENCODING});
   EXPECT_NE(status.message.find("corrupt model"), std::string::npos) << status.message;
   EXPECT_NE(status.message.find("affine"), std::string::npos) << status.message;
+}
+
+TEST_F(PluginDir, ManifestKeepsPluginsThatCannotHandleAnEncodingClosed) {
+  add("affine");  // has a manifest: encodings=0
+  add("scale");   // has none: must be opened to learn what it handles
+  BackendManager manager(config_for(dir.string()));
+  std::string explanation;
+  Selection selection;
+  NnStatus status =
+      manager.select(NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, {}, &selection, &explanation);
+  EXPECT_EQ(status.code, uint32_t{NNWASM_NOT_FOUND});
+  auto plugins = manager.plugins();
+  ASSERT_EQ(plugins.size(), 2u);
+  EXPECT_FALSE(plugins[0]->was_opened()) << "affine was loaded although its manifest says no";
+  EXPECT_TRUE(plugins[1]->was_opened());
+  EXPECT_NE(explanation.find("affine: does not handle encoding onnx (manifest; not loaded)"),
+            std::string::npos)
+      << explanation;
+  // The encoding it does handle still selects it.
+  ASSERT_TRUE(manager.select(NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, {}, &selection).is_ok());
+  EXPECT_TRUE(plugins[0]->was_opened());
+}
+
+TEST(PluginManifest, ReadFromTheFileWithoutLoadingIt) {
+  const std::string plugins = nnwasm::test::test_plugin_dir();
+  auto affine = read_plugin_manifest(plugins + "/libnnwasm-affine.so");
+  ASSERT_TRUE(affine.has_value());
+  EXPECT_EQ(affine->abi, 1u);
+  EXPECT_EQ(affine->name, "affine");
+  EXPECT_EQ(affine->encodings, std::vector<uint32_t>{NNWASM_ENCODING_OPENVINO});
+  auto oldabi = read_plugin_manifest(plugins + "/libnnwasm-oldabi.so");
+  ASSERT_TRUE(oldabi.has_value());
+  EXPECT_EQ(oldabi->abi, 99u);
+  EXPECT_FALSE(read_plugin_manifest(plugins + "/libnnwasm-scale.so").has_value());
+  EXPECT_FALSE(read_plugin_manifest("/nonexistent.so").has_value());
+  EXPECT_FALSE(read_plugin_manifest("/etc/hostname").has_value());  // not ELF
+}
+
+TEST(PluginManifest, ParsesTheTextStrictly) {
+  auto m = parse_plugin_manifest("nnwasm-backend abi=1 name=torch encodings=1,3");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->encodings, (std::vector<uint32_t>{1, 3}));
+  EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend name=x encodings=1").has_value());  // no abi
+  EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend abi=1 name=x").has_value());
+  EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend abi=1 name=x encodings=1,").has_value());
+  EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend abi=one name=x encodings=1").has_value());
+  EXPECT_FALSE(parse_plugin_manifest("something else").has_value());
+}
+
+TEST(PluginManifest, EveryBuiltBackendsManifestMatchesItsDescriptor) {
+  BackendManager manager(config_for(NNWASM_BUILT_BACKEND_DIR));
+  auto plugins = manager.plugins();
+  ASSERT_FALSE(plugins.empty()) << "no backend plugin in " << NNWASM_BUILT_BACKEND_DIR;
+  for (const auto& plugin : plugins) {
+    const PluginManifest* manifest = plugin->manifest();
+    ASSERT_NE(manifest, nullptr) << plugin->path() << " has no manifest";
+    std::string error;
+    const PluginInfo* info = plugin->info(&error);
+    ASSERT_NE(info, nullptr) << error;
+    EXPECT_EQ(manifest->abi, NNWASM_BACKEND_ABI_VERSION) << plugin->path();
+    EXPECT_EQ(manifest->name, info->name) << plugin->path();
+    EXPECT_EQ(manifest->encodings, info->encodings) << plugin->path();
+  }
 }

@@ -14,7 +14,8 @@
 //                    decode) to the first sampled token's piece; tokenizing is not timed
 //   tokens_per_s: Y  generation after the first token: (tokens - 1) / time from first to last piece
 //   tokens: N        tokens generated per repeat; text_bytes: B, text_fnv1a: H of the text
-//   ttft_first_ms: Z the warm-up's TTFT (the context already exists; first touches of the model)
+//   ttft_first_ms: Z the warm-up's TTFT (first touches of the model, ggml's first thread start;
+//                    on 2 busy cores it sometimes takes ~300 ms)
 #include <sched.h>
 
 #include <algorithm>
@@ -173,7 +174,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "llama_decode failed\n");
       return 1;
     }
-    if (run.text != first_text) std::fprintf(stderr, "warning: repeat %d generated other text\n", r);
+    if (run.text != first_text) {
+      std::fprintf(stderr, "warning: repeat %d generated other text\n", r);
+    }
     ttft.push_back(run.ttft_ms);
     tps.push_back(run.tokens_per_s);
   }

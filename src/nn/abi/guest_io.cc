@@ -10,8 +10,11 @@
 namespace nnwasm::nn::abi {
 
 int32_t report(const char* function, const NnStatus& status) {
-  // end_of_sequence is how a generation normally ends, not a failure.
-  if (!status.is_ok() && status.code != NNWASM_END_OF_SEQUENCE) {
+  // end_of_sequence is how a generation normally ends, not a failure; a full context is a
+  // normal end too, but one the user may want to change (ctx-size).
+  if (status.code == NNWASM_CONTEXT_FULL) {
+    spdlog::warn("wasi-nn {}: {}", function, status.message);
+  } else if (!status.is_ok() && status.code != NNWASM_END_OF_SEQUENCE) {
     spdlog::error("wasi-nn {}: {}", function, status.message);
   }
   return static_cast<int32_t>(status.code);

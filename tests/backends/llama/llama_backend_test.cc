@@ -203,16 +203,18 @@ TEST(LlamaPlugin, PromptLongerThanContextMinusFourIsPromptTooLong) {
   EXPECT_EQ(llm.compute(), NNWASM_PROMPT_TOO_LONG);
   EXPECT_EQ(llm.compute_single(), NNWASM_PROMPT_TOO_LONG);
   // 12 tokens fit a 16-token context, 13 do not.
-  ASSERT_EQ(llm.metadata("{\"ctx-size\":" + std::to_string(llm.counts()["input_tokens"].get<int>() + 4) +
-                         ",\"n-predict\":1}"),
-            NNWASM_SUCCESS);
+  ASSERT_EQ(
+      llm.metadata("{\"ctx-size\":" + std::to_string(llm.counts()["input_tokens"].get<int>() + 4) +
+                   ",\"n-predict\":1}"),
+      NNWASM_SUCCESS);
   EXPECT_EQ(llm.compute(), NNWASM_SUCCESS) << last_error();
 }
 
 TEST(LlamaPlugin, GrammarConstrainsTheOutputAndEndsWithEndOfSequence) {
   Llm llm;
-  ASSERT_EQ(llm.metadata(R"({"temp":0,"n-predict":50,"grammar":"root ::= (\"yes\" | \"no\") \".\""})"),
-            NNWASM_SUCCESS)
+  ASSERT_EQ(
+      llm.metadata(R"({"temp":0,"n-predict":50,"grammar":"root ::= (\"yes\" | \"no\") \".\""})"),
+      NNWASM_SUCCESS)
       << last_error();
   ASSERT_EQ(llm.prompt(kPrompt), NNWASM_SUCCESS);
   ASSERT_EQ(llm.compute(), NNWASM_SUCCESS) << last_error();
@@ -273,9 +275,9 @@ TEST(LlamaPlugin, MultiByteCharactersSplitAcrossTokensArriveWhole) {
   // The vocabulary has no token for this emoji: it comes as four byte tokens.
   const std::string llama = "\xF0\x9F\xA6\x99";
   Llm llm;
-  ASSERT_EQ(llm.metadata(R"({"temp":0,"n-predict":20,"grammar":"root ::= \")" + llama +
-                         R"(\" \"!\""})"),
-            NNWASM_SUCCESS)
+  ASSERT_EQ(
+      llm.metadata(R"({"temp":0,"n-predict":20,"grammar":"root ::= \")" + llama + R"(\" \"!\""})"),
+      NNWASM_SUCCESS)
       << last_error();
   ASSERT_EQ(llm.prompt(kPrompt), NNWASM_SUCCESS);
   const Stream s = stream(llm);
@@ -290,11 +292,13 @@ TEST(LlamaPlugin, MultiByteCharactersSplitAcrossTokensArriveWhole) {
 TEST(LlamaPlugin, Utf8CompletePrefixHoldsBackOnlyAnUnfinishedCharacter) {
   using llama_backend::utf8_complete_prefix;
   EXPECT_EQ(utf8_complete_prefix("abc"), 3u);
-  EXPECT_EQ(utf8_complete_prefix("a\xE2\x82"), 1u);           // € missing its last byte
-  EXPECT_EQ(utf8_complete_prefix("a\xE2\x82\xAC"), 4u);       // whole €
-  EXPECT_EQ(utf8_complete_prefix("\xF0\x9F\xA6"), 0u);        // 3 of 4 bytes
-  EXPECT_EQ(utf8_complete_prefix("\x80\x80"), 2u);            // stray continuations pass
-  EXPECT_EQ(utf8_complete_prefix("\xE2" "a"), 2u);            // broken sequence passes
+  EXPECT_EQ(utf8_complete_prefix("a\xE2\x82"), 1u);      // € missing its last byte
+  EXPECT_EQ(utf8_complete_prefix("a\xE2\x82\xAC"), 4u);  // whole €
+  EXPECT_EQ(utf8_complete_prefix("\xF0\x9F\xA6"), 0u);   // 3 of 4 bytes
+  EXPECT_EQ(utf8_complete_prefix("\x80\x80"), 2u);       // stray continuations pass
+  EXPECT_EQ(utf8_complete_prefix("\xE2"
+                                 "a"),
+            2u);  // broken sequence passes
   EXPECT_EQ(utf8_complete_prefix(""), 0u);
 }
 

@@ -58,7 +58,7 @@ inline ReferenceParams reference_params(const std::string& prompt, int n_predict
   p.prompt = prompt;
   p.n_predict = n_predict;
   p.ctx_size = ctx_size;
-  p.threads = 2;
+  p.threads = 1;  // ctest runs tests side by side: spinning ggml threads must not oversubscribe
   return p;
 }
 
@@ -67,8 +67,12 @@ struct Llm {
   plugin_test::Graph graph{backend()};
   plugin_test::Context ctx{backend()};
 
+  // `config` is the load config; one thread unless it says otherwise (tests run side by side).
   explicit Llm(const std::string& config = "{}", const std::string& path = tiny_model()) {
-    const auto opts = load_options(NNWASM_ENCODING_GGML, NNWASM_TARGET_CPU, &config);
+    auto json = nlohmann::json::parse(config);
+    if (!json.contains("threads")) json["threads"] = 1;
+    const std::string text = json.dump();
+    const auto opts = load_options(NNWASM_ENCODING_GGML, NNWASM_TARGET_CPU, &text);
     const char* paths[] = {path.c_str()};
     EXPECT_EQ(backend()->load_file(paths, 1, &opts, &graph.g), NNWASM_SUCCESS) << last_error();
     if (graph.g != nullptr) make_context(graph, ctx);

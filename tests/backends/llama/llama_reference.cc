@@ -54,8 +54,9 @@ ReferenceResult greedy_reference(const ReferenceParams& params) {
   }
 
   std::vector<llama_token> tokens(params.prompt.size() + 16);
-  const int n = llama_tokenize(vocab, params.prompt.data(), static_cast<int32_t>(params.prompt.size()),
-                               tokens.data(), static_cast<int32_t>(tokens.size()), true, true);
+  const int n =
+      llama_tokenize(vocab, params.prompt.data(), static_cast<int32_t>(params.prompt.size()),
+                     tokens.data(), static_cast<int32_t>(tokens.size()), true, true);
   if (n <= 0) {
     ADD_FAILURE() << "reference: tokenize gave " << n;
     return result;

@@ -142,6 +142,13 @@ static const char* last_error(void) {
 
 static const nnwasm_encoding encodings[] = {NNWASM_ENCODING_OPENVINO};
 
+/* What nnwasm reads without loading the plugin; the "scale" build has none, to test that
+ * plugins without one are opened instead. */
+#ifdef AFFINE_MANIFEST_ABI
+NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=" AFFINE_MANIFEST_ABI " name=" AFFINE_NAME
+                        " encodings=0");
+#endif
+
 static const nnwasm_backend backend = {
     .abi_version = AFFINE_ABI_VERSION,
     .struct_size = sizeof(nnwasm_backend),

@@ -1,0 +1,119 @@
+// Reading a plugin's manifest section straight from its ELF file.
+#include "nn/plugin_manifest.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nnwasm/backend.h>
+#include <charconv>
+#include <cstring>
+
+namespace nnwasm::nn {
+
+namespace {
+
+// Reads exactly `size` bytes at `offset`.
+bool read_at(int fd, void* out, size_t size, uint64_t offset) {
+  auto* p = static_cast<char*>(out);
+  while (size > 0) {
+    ssize_t n = pread(fd, p, size, static_cast<off_t>(offset));
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+bool parse_number(std::string_view text, uint32_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::optional<PluginManifest> parse_plugin_manifest(std::string_view text) {
+  constexpr std::string_view kTag = "nnwasm-backend";
+  if (text.substr(0, kTag.size()) != kTag) return std::nullopt;
+  PluginManifest m;
+  bool has_abi = false, has_encodings = false;
+  size_t pos = kTag.size();
+  while (pos < text.size()) {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    size_t end = text.find(' ', pos);
+    std::string_view field = text.substr(pos, end == std::string_view::npos ? end : end - pos);
+    pos = end == std::string_view::npos ? text.size() : end;
+    if (field.empty()) continue;
+    size_t eq = field.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string_view key = field.substr(0, eq), value = field.substr(eq + 1);
+    if (key == "abi") {
+      if (!parse_number(value, &m.abi)) return std::nullopt;
+      has_abi = true;
+    } else if (key == "name") {
+      m.name = value;
+    } else if (key == "encodings") {
+      for (size_t at = 0; at <= value.size();) {
+        size_t comma = value.find(',', at);
+        uint32_t encoding = 0;
+        if (!parse_number(value.substr(at, comma == std::string_view::npos ? comma : comma - at),
+                          &encoding)) {
+          return std::nullopt;
+        }
+        m.encodings.push_back(encoding);
+        if (comma == std::string_view::npos) break;
+        at = comma + 1;
+      }
+      has_encodings = true;
+    }
+  }
+  if (!has_abi || !has_encodings || m.name.empty()) return std::nullopt;
+  return m;
+}
+
+std::optional<PluginManifest> read_plugin_manifest(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return std::nullopt;
+  Elf64_Ehdr header;
+  if (!read_at(fd.get(), &header, sizeof(header), 0) ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 || header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_ident[EI_DATA] != ELFDATA2LSB || header.e_shentsize != sizeof(Elf64_Shdr) ||
+      header.e_shstrndx >= header.e_shnum || header.e_shnum > 4096) {
+    return std::nullopt;
+  }
+  std::vector<Elf64_Shdr> sections(header.e_shnum);
+  if (!read_at(fd.get(), sections.data(), sections.size() * sizeof(Elf64_Shdr), header.e_shoff)) {
+    return std::nullopt;
+  }
+  const Elf64_Shdr& names = sections[header.e_shstrndx];
+  if (names.sh_size > (1u << 20)) return std::nullopt;
+  std::string strings(names.sh_size, '\0');
+  if (!read_at(fd.get(), strings.data(), strings.size(), names.sh_offset)) return std::nullopt;
+  for (const Elf64_Shdr& section : sections) {
+    if (section.sh_name >= strings.size() ||
+        std::strcmp(strings.c_str() + section.sh_name, NNWASM_BACKEND_MANIFEST_SECTION) != 0) {
+      continue;
+    }
+    if (section.sh_type == SHT_NOBITS || section.sh_size > 4096) return std::nullopt;
+    std::string text(section.sh_size, '\0');
+    if (!read_at(fd.get(), text.data(), text.size(), section.sh_offset)) return std::nullopt;
+    text.resize(std::strlen(text.c_str()));  // the section holds one NUL-terminated string
+    return parse_plugin_manifest(text);
+  }
+  return std::nullopt;
+}
+
+}  // namespace nnwasm::nn

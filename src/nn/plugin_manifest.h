@@ -1,0 +1,26 @@
+// The manifest a backend plugin carries in its ELF section "nnwasm_manifest" (backend.h),
+// read from the file without dlopen, so the frameworks of plugins that do not handle an
+// encoding are never loaded to find that out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nnwasm::nn {
+
+struct PluginManifest {
+  uint32_t abi = 0;
+  std::string name;
+  std::vector<uint32_t> encodings;
+};
+
+// The manifest of the shared library at `path`; nullopt when it has none or the file is not a
+// 64-bit little-endian ELF file (the plugin is then opened instead).
+std::optional<PluginManifest> read_plugin_manifest(const std::string& path);
+
+// Parses the manifest text "nnwasm-backend abi=1 name=llama encodings=6[,N...]".
+std::optional<PluginManifest> parse_plugin_manifest(std::string_view text);
+
+}  // namespace nnwasm::nn
