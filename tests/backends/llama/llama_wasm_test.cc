@@ -339,5 +339,26 @@ TEST(LlamaWasmExample, LlmStreamPrintsTheGreedyTextAndTokenCounts) {
       << r.err;
 }
 
+TEST(LlamaWasmHostOutput, StreamStdoutPrintsTheTextOnTheHostAndEnableLogShowsLlamaCpp) {
+  ReferenceParams p = params(kPrompt, 12);
+  const ReferenceResult ref = reference(p);
+  std::string meta = metadata(p);
+  meta.back() = ',';
+  ProcessResult quiet = run_generate("compute", kPrompt, metadata(p));
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out.find(ref.text), std::string::npos) << "the guest prints hex only";
+  EXPECT_EQ(quiet.err.find("llama_"), std::string::npos) << "llama.cpp is quiet by default";
+
+  // stream-stdout: the host writes each piece to its stdout as it is generated.
+  ProcessResult streamed = run_generate("compute", kPrompt, meta + "\"stream-stdout\":true}");
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+  EXPECT_NE(streamed.out.find(ref.text), std::string::npos) << streamed.out;
+
+  // enable-log in the load config: llama.cpp's own log (model loading) reaches stderr.
+  ProcessResult logged = run_generate("compute", kPrompt, metadata(p), "{\"enable-log\":true}");
+  ASSERT_EQ(logged.exit_code, 0) << logged.err;
+  EXPECT_NE(logged.err.find("llama_"), std::string::npos) << logged.err;
+}
+
 }  // namespace
 }  // namespace nnwasm::llama_test
