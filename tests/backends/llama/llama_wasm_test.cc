@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "llama_helpers.h"
 #include "llama_reference.h"
 #include "support/process.h"
 
@@ -337,6 +338,33 @@ TEST(LlamaWasmExample, LlmStreamPrintsTheGreedyTextAndTokenCounts) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("load_by_name_with_config failed: error 8 (not_found"), std::string::npos)
       << r.err;
+}
+
+TEST(LlamaWasmTarget, GpuFallsBackToCpuWithAWarningOrFailsUnderStrictTarget) {
+  uint32_t devices = 0;
+  ASSERT_EQ(backend()->probe(nullptr, 0, &devices), NNWASM_SUCCESS);
+  const bool has_gpu = devices > 1;  // cpu first, then GPUs
+  const ReferenceParams p = params(kPrompt, 8);
+  const ReferenceResult ref = reference(p);
+  const std::string gpu_preload = "default:GGML:GPU:" + kModel;
+  ProcessResult r =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                   gpu_preload, guest_path("llm-stream"), "default", kPrompt, metadata(p)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (!has_gpu) {
+    EXPECT_EQ(r.out, ref.text + "\n");  // the CPU fallback computes exactly the CPU result
+    EXPECT_NE(r.err.find("has no gpu device; running on cpu"), std::string::npos) << r.err;
+  }
+  ProcessResult strict =
+      run_process({nnwasm_binary(), "run", "--nn-strict-target", "--nn-backend-dir", plugin_dir(),
+                   "--nn-preload", gpu_preload, guest_path("llm-stream"), "default", kPrompt});
+  if (has_gpu) {
+    EXPECT_EQ(strict.exit_code, 0) << strict.err;
+  } else {
+    EXPECT_EQ(strict.exit_code, 1);
+    EXPECT_NE(strict.err.find("--nn-strict-target forbids CPU fallback"), std::string::npos)
+        << strict.err;
+  }
 }
 
 TEST(LlamaWasmHostOutput, StreamStdoutPrintsTheTextOnTheHostAndEnableLogShowsLlamaCpp) {
