@@ -149,7 +149,10 @@ int cpus_available() {
 nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count) {
   static const std::vector<nnwasm_device> devices = [] {
     std::vector<nnwasm_device> list;
-    list.push_back(nnwasm_device{NNWASM_TARGET_CPU, 0, "cpu"});
+    // The thread count every context uses unless its metadata sets "threads".
+    nnwasm_device cpu{NNWASM_TARGET_CPU, 0, ""};
+    std::snprintf(cpu.name, sizeof(cpu.name), "cpu (%d threads)", cpus_available());
+    list.push_back(cpu);
     int32_t gpu_index = 0;
     for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
       ggml_backend_dev_t dev = ggml_backend_dev_get(i);

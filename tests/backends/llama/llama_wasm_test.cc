@@ -367,6 +367,14 @@ TEST(LlamaWasmTarget, GpuFallsBackToCpuWithAWarningOrFailsUnderStrictTarget) {
   }
 }
 
+TEST(LlamaWasmTarget, DefaultThreadsAreTheCpusTheProcessMayRunOn) {
+  // ABI.md: more threads than CPUs makes ggml's threads spin against each other (100x slower).
+  ProcessResult one = run_process(
+      {"taskset", "-c", "0", nnwasm_binary(), "backends", "--nn-backend-dir", plugin_dir()});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_NE(one.out.find("cpu (1 threads)"), std::string::npos) << one.out;
+}
+
 TEST(LlamaWasmHostOutput, StreamStdoutPrintsTheTextOnTheHostAndEnableLogShowsLlamaCpp) {
   ReferenceParams p = params(kPrompt, 12);
   const ReferenceResult ref = reference(p);
