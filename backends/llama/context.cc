@@ -47,6 +47,7 @@ class LlamaContext final : public Context {
   nnwasm_status compute() override {
     require_prompt("compute");
     if (options_.embedding) return compute_embedding();
+    require_generative("compute");
     if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
     nnwasm_status s = NNWASM_SUCCESS;
     while (phase_ == Phase::Running && s != NNWASM_CONTEXT_FULL) s = step();
@@ -61,6 +62,7 @@ class LlamaContext final : public Context {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
                   "embedding mode has no streaming: use compute, or set \"embedding\":false"};
     }
+    require_generative("compute_single");
     piece_.clear();
     if (phase_ == Phase::Ready) {
       if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
@@ -107,6 +109,17 @@ class LlamaContext final : public Context {
     if (phase_ == Phase::NoPrompt) {
       throw Error{NNWASM_INVALID_ARGUMENT,
                   std::string(what) + " before any prompt: set input 0 to the prompt text first"};
+    }
+  }
+
+  // Text generation samples from logits, which only a decoder-only model gives (an encoder
+  // such as BERT has none: llama.cpp would abort the process).
+  void require_generative(const char* what) const {
+    if (llama_model_has_encoder(model_->model) || !llama_model_has_decoder(model_->model)) {
+      throw Error{NNWASM_UNSUPPORTED_OPERATION,
+                  std::string(what) +
+                      ": this model is not a decoder-only LLM and cannot generate text; "
+                      "use it with \"embedding\":true"};
     }
   }
 
@@ -201,6 +214,7 @@ class LlamaContext final : public Context {
       p.pooling_type = pooling;
       p.n_batch = p.n_ubatch = p.n_ctx;
     }
+    clear_llama_error();
     llama_context* ctx = llama_init_from_model(model_->model, p);
     if (ctx == nullptr) {
       throw Error{NNWASM_RUNTIME_ERROR, "cannot create a llama context with ctx-size " +
@@ -249,11 +263,11 @@ class LlamaContext final : public Context {
     const std::string grammar =
         !o.json_schema.empty() ? grammar_from_json_schema(o.json_schema) : o.grammar;
     if (!grammar.empty()) {
+      clear_llama_error();
       llama_sampler* g = llama_sampler_init_grammar(model_->vocab, grammar.c_str(), "root");
       if (g == nullptr) {
         throw Error{NNWASM_INVALID_ARGUMENT,
-                    "the grammar does not parse as GBNF with a 'root' rule (llama.cpp printed why "
-                    "on stderr)"};
+                    "the grammar is not valid GBNF with a 'root' rule: " + llama_reason()};
       }
       llama_sampler_chain_add(chain, g);
     }
@@ -278,6 +292,7 @@ class LlamaContext final : public Context {
   // ---- generation ----
 
   void decode(llama_token* tokens, int32_t count) {
+    clear_llama_error();
     if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
       throw Error{NNWASM_RUNTIME_ERROR,
                   "llama_decode failed (" + std::to_string(rc) + "): " + llama_reason()};
@@ -366,8 +381,20 @@ class LlamaContext final : public Context {
     ensure_context();
     reset_output();
     if (prompt_.size() > ctx_size()) return NNWASM_PROMPT_TOO_LONG;
+    if (llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_RANK) {
+      throw Error{NNWASM_UNSUPPORTED_OPERATION,
+                  "this is a reranking model: its pooled output is a score, not an embedding"};
+    }
     llama_memory_clear(llama_get_memory(ctx_), true);
-    decode(prompt_.data(), static_cast<int32_t>(prompt_.size()));
+    if (llama_model_has_encoder(model_->model) && !llama_model_has_decoder(model_->model)) {
+      clear_llama_error();  // encoder-only (BERT-like) embedding models
+      if (llama_encode(ctx_, llama_batch_get_one(prompt_.data(),
+                                                 static_cast<int32_t>(prompt_.size()))) != 0) {
+        throw Error{NNWASM_RUNTIME_ERROR, "llama_encode failed: " + llama_reason()};
+      }
+    } else {
+      decode(prompt_.data(), static_cast<int32_t>(prompt_.size()));
+    }
     const float* embedding = llama_get_embeddings_seq(ctx_, 0);
     if (embedding == nullptr) {
       throw Error{NNWASM_RUNTIME_ERROR, "the model gave no pooled embedding: " + llama_reason()};

@@ -32,8 +32,10 @@ const char* backend_version();
 void init_llama();
 // Turns llama.cpp's info (and debug) logging to stderr on for the rest of the process.
 void enable_llama_log(bool info, bool debug);
-// The last error llama.cpp logged on this thread ("" if none), for messages.
+// The last error llama.cpp logged on this thread ("" if none), for messages; cleared before
+// each llama.cpp call whose failure is reported, so a message never names an older error.
 const char* last_llama_error();
+void clear_llama_error();
 // CPUs this process may run on (sched_getaffinity), at least 1.
 int cpus_available();
 

@@ -45,10 +45,6 @@ void on_llama_log(ggml_log_level level, const char* text, void*) {
   if (show) std::fputs(text, stderr);
 }
 
-void clear_llama_error() {
-  g_llama_error[0] = '\0';
-}
-
 std::string reason() {
   return g_llama_error[0] != '\0' ? std::string(g_llama_error) : "llama.cpp gave no reason";
 }
@@ -123,6 +119,14 @@ Weights::~Weights() {
   if (model != nullptr) llama_model_free(model);
 }
 
+namespace {
+// libllama and ggml cannot be unloaded (they have unique symbols), so they would outlive this
+// plugin and call its log function after dlclose: hand the log back to llama.cpp first.
+struct LogCallbackReset {
+  ~LogCallbackReset() { llama_log_set(nullptr, nullptr); }
+} g_log_callback_reset;
+}  // namespace
+
 void init_llama() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -138,6 +142,10 @@ void enable_llama_log(bool info, bool debug) {
 
 const char* last_llama_error() {
   return g_llama_error;
+}
+
+void clear_llama_error() {
+  g_llama_error[0] = '\0';
 }
 
 int cpus_available() {

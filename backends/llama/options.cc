@@ -23,7 +23,9 @@ using plugin_support::Error;
 // An integer in [lo, hi]; JSON floats with an integral value (2.0) are accepted.
 int64_t integer(const std::string& key, const json& value, int64_t lo, int64_t hi) {
   double number = 0;
-  if (value.is_number_integer()) {
+  if (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{INT64_MAX}) {
+    number = static_cast<double>(value.get<uint64_t>());  // out of every range below
+  } else if (value.is_number_integer()) {
     number = static_cast<double>(value.get<int64_t>());
   } else if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()) {
     number = value.get<double>();

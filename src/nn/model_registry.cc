@@ -182,9 +182,12 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
     entry = it->second;
   }
   std::lock_guard load_lock(entry->load_mutex);
-  if (auto loaded = entry->graphs.find(config); loaded != entry->graphs.end()) {
-    *out = loaded->second;
+  if (entry->first && entry->first_config == config) {
+    *out = entry->first;
     return NnStatus::ok();
+  }
+  if (auto other = entry->others.find(config); other != entry->others.end()) {
+    if ((*out = other->second.lock())) return NnStatus::ok();
   }
   const NamedModel& model = entry->model;
   std::string description = "model '" + model.name + "'";
@@ -202,7 +205,13 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
   NnStatus status = load_graph(manager_, builders, model.encoding, model.target, config,
                                description, &graph, &model.paths);
   if (!status.is_ok()) return status;
-  entry->graphs.emplace(std::string(config), graph);
+  if (!entry->first) {
+    entry->first = graph;
+    entry->first_config = config;
+  } else {
+    std::erase_if(entry->others, [](const auto& other) { return other.second.expired(); });
+    entry->others[std::string(config)] = graph;
+  }
   *out = std::move(graph);
   return status;
 }

@@ -43,18 +43,23 @@ class ModelRegistry {
   void add(NamedModel model);
   bool contains(std::string_view name) const;
 
-  // The shared graph for `name` with `config`: the first request for a (name, config) pair
-  // loads it, later ones share it for the rest of the process. Sessions cache graphs by name,
-  // so within a guest a later config is ignored until it unloads the name (ABI.md section 4);
-  // then its next load gets the graph of the new config. Unknown name: not_found. Missing
-  // file: model_not_found.
+  // The shared graph for `name` with `config`. The first config a name is loaded with keeps
+  // its graph for the rest of the process (loaded once, shared by every instance); a graph of
+  // another config is shared while someone uses it. Sessions cache graphs by name, so within a
+  // guest a later config is ignored until it unloads the name (ABI.md section 4); then its
+  // next load gets the graph of the new config. Unknown name: not_found. Missing file:
+  // model_not_found.
   NnStatus get(std::string_view name, std::string_view config, std::shared_ptr<Graph>* out);
 
  private:
   struct Entry {
     NamedModel model;
-    std::mutex load_mutex;  // one loader per name; others wait for its result
-    std::map<std::string, std::shared_ptr<Graph>, std::less<>> graphs;  // by config text
+    std::mutex load_mutex;         // one loader per name; others wait for its result
+    std::shared_ptr<Graph> first;  // the graph of the first config, kept
+    std::string first_config;
+    // Graphs of other configs by config text, not kept: per-request configs (a new seed each
+    // time) must not pile up graphs for the life of the process.
+    std::map<std::string, std::weak_ptr<Graph>, std::less<>> others;
   };
   BackendManager& manager_;
   mutable std::mutex mutex_;

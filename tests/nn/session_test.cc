@@ -139,7 +139,9 @@ TEST_F(SessionTest, AfterUnloadANamedModelTakesTheNewConfig) {
   EXPECT_NE(first.get(), second.get());
   // The same config in another session shares the loaded graph.
   ASSERT_TRUE(other.load_by_name("c", "{\"a\":2}", &g4).is_ok());
-  EXPECT_EQ(second.use_count(), 1 + 1 + 2);  // registry + `second` + one per session
+  EXPECT_EQ(second.use_count(), 1 + 2);  // `second` + one per session: the registry keeps
+                                         // only the first config's graph
+  EXPECT_EQ(first.use_count(), 1 + 1);   // registry + `first`
 }
 
 TEST(ParsePreload, AcceptsPeersSpellingsAndRejectsTheRest) {

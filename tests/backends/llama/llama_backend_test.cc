@@ -229,6 +229,8 @@ TEST(LlamaPlugin, GrammarConstrainsTheOutputAndEndsWithEndOfSequence) {
   ASSERT_EQ(llm.metadata(R"({"grammar":"root ::= ("})"), NNWASM_SUCCESS);
   EXPECT_EQ(llm.compute(), NNWASM_INVALID_ARGUMENT);
   EXPECT_TRUE(contains(last_error(), "grammar")) << last_error();
+  // llama.cpp's own reason is part of the message (its parser prints the details on stderr).
+  EXPECT_TRUE(contains(last_error(), "failed to parse grammar")) << last_error();
 }
 
 TEST(LlamaPlugin, JsonSchemaBecomesAGrammar) {
@@ -325,6 +327,8 @@ TEST(LlamaPlugin, BadMetadataAndInputsGetPreciseCodes) {
   EXPECT_EQ(llm.metadata(R"({"n-predict":"ten"})"), NNWASM_INVALID_ARGUMENT);
   EXPECT_TRUE(contains(last_error(), "n-predict")) << last_error();
   EXPECT_EQ(llm.metadata(R"({"temp":true})"), NNWASM_INVALID_ARGUMENT);
+  EXPECT_EQ(llm.metadata(R"({"seed":18446744073709551615})"), NNWASM_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(last_error(), "out of range")) << last_error();
   EXPECT_EQ(llm.metadata("[1,2]"), NNWASM_INVALID_ARGUMENT);
   EXPECT_EQ(llm.metadata(R"({"some-future-key":1,"n-predict":3,"temp":0})"), NNWASM_SUCCESS);
   EXPECT_EQ(llm.prompt(""), NNWASM_INVALID_ARGUMENT);

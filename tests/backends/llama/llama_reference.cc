@@ -28,7 +28,17 @@ void quiet_log(ggml_log_level, const char*, void*) {}
 
 ReferenceResult greedy_reference(const ReferenceParams& params) {
   ReferenceResult result;
+  // Quiet while it runs, then the callback of whoever set one (the plugin under test shares
+  // this libllama and captures llama.cpp's errors through it).
+  ggml_log_callback previous_log = nullptr;
+  void* previous_data = nullptr;
+  llama_log_get(&previous_log, &previous_data);
   llama_log_set(quiet_log, nullptr);
+  struct RestoreLog {
+    ggml_log_callback log;
+    void* data;
+    ~RestoreLog() { llama_log_set(log, data); }
+  } restore{previous_log, previous_data};
   llama_backend_init();
   llama_model_params mp = llama_model_default_params();
   mp.n_gpu_layers = 0;
