@@ -112,10 +112,13 @@ class LlamaContext final : public Context {
     }
   }
 
-  // Text generation samples from logits, which only a decoder-only model gives (an encoder
-  // such as BERT has none: llama.cpp would abort the process).
-  void require_generative(const char* what) const {
-    if (llama_model_has_encoder(model_->model) || !llama_model_has_decoder(model_->model)) {
+  // Text generation needs a decoder-only language model. Embedding models (BERT and the like)
+  // declare a pooling type and have no language-model head: sampling their output would give
+  // noise, or abort the process in llama.cpp where there are no logits at all.
+  void require_generative(const char* what) {
+    ensure_context();
+    if (llama_model_has_encoder(model_->model) || !llama_model_has_decoder(model_->model) ||
+        llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE) {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
                   std::string(what) +
                       ": this model is not a decoder-only LLM and cannot generate text; "

@@ -5,7 +5,9 @@
 #   make_test_models.py  add_mul.onnx, types.onnx, dynamic.onnx, i64_argmax.onnx
 #   make_torch_models.py multi_io.pt, conv.pt, torch_models.json (TorchScript test/bench models)
 #   make_llama_gguf.py   tiny-llama.gguf, tiny-llama.json (random-weight llama with LLaMA 2's
-#                        tokenizer; needs llama.cpp's source tree in $NNWASM_LLAMA_SOURCE)
+#                        tokenizer), tiny-bert.gguf, tiny-bert.json (random-weight BERT embedding
+#                        model with bge's tokenizer); needs llama.cpp's source tree in
+#                        $NNWASM_LLAMA_SOURCE
 # A generator is skipped when all of its outputs exist and are newer than it (and than this
 # script), so calling this from the build is cheap. Prints one line per file written.
 # Uses Debian's /usr/bin/python3 (torch, onnx, numpy, sklearn, yaml); override with $PYTHON.
@@ -43,4 +45,4 @@ run() {
 run make_digits.py digits.onnx digits.pt digits_test_x.bin digits_test_y.bin digits_meta.json
 run make_test_models.py add_mul.onnx types.onnx dynamic.onnx i64_argmax.onnx
 run make_torch_models.py multi_io.pt conv.pt torch_models.json
-run make_llama_gguf.py tiny-llama.gguf tiny-llama.json
+run make_llama_gguf.py tiny-llama.gguf tiny-llama.json tiny-bert.gguf tiny-bert.json

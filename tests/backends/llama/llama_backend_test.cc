@@ -321,6 +321,25 @@ TEST(LlamaPlugin, EmbeddingModeReturnsANormalizedVectorOfTheModelWidth) {
   EXPECT_EQ(llm.compute_single(), NNWASM_UNSUPPORTED_OPERATION);
 }
 
+TEST(LlamaPlugin, EncoderEmbeddingModelsEmbedButDoNotGenerate) {
+  const std::string bert = model_path("tiny-bert.gguf");
+  const auto facts = nlohmann::json::parse(read_file(model_path("tiny-bert.json")));
+  Llm embed(R"({"embedding":true})", bert);
+  ASSERT_EQ(embed.prompt("hello world"), NNWASM_SUCCESS) << last_error();
+  ASSERT_EQ(embed.compute(), NNWASM_SUCCESS) << last_error();
+  const auto doc = nlohmann::json::parse(embed.text());
+  EXPECT_EQ(doc["n_embedding"], facts["n_embd"]);
+  double norm = 0;
+  for (const auto& v : doc["embedding"]) norm += v.get<double>() * v.get<double>();
+  EXPECT_NEAR(norm, 1.0, 1e-4);
+  // A BERT model has no language-model head: generating must be an error, not an abort.
+  Llm generate(R"({"temp":0,"n-predict":4})", bert);
+  ASSERT_EQ(generate.prompt("hello world"), NNWASM_SUCCESS) << last_error();
+  EXPECT_EQ(generate.compute(), NNWASM_UNSUPPORTED_OPERATION);
+  EXPECT_TRUE(contains(last_error(), "cannot generate text")) << last_error();
+  EXPECT_EQ(generate.compute_single(), NNWASM_UNSUPPORTED_OPERATION);
+}
+
 TEST(LlamaPlugin, BadMetadataAndInputsGetPreciseCodes) {
   Llm llm;
   EXPECT_EQ(llm.metadata("{\"n-predict\":"), NNWASM_INVALID_ENCODING);
