@@ -148,7 +148,10 @@ if [ ! -f "$LLAMA_ROOT/.complete" ] || [ ! -f "$LLAMA_PREFIX/llama-config.cmake"
     rm -rf "$LLAMA_ROOT/src"
     llama_tmp=$(mktemp -d)
     (cd "$llama_tmp" && npm pack --silent "$LLAMA_NPM" >/dev/null && tar xzf ./*.tgz)
-    git clone -q "$llama_tmp/package/llama/gitRelease.bundle" "$LLAMA_ROOT/src"
+    # Cloned beside, then renamed: an interrupted clone never looks complete.
+    rm -rf "$LLAMA_ROOT/src.partial"
+    git clone -q "$llama_tmp/package/llama/gitRelease.bundle" "$LLAMA_ROOT/src.partial"
+    mv "$LLAMA_ROOT/src.partial" "$LLAMA_ROOT/src"
     rm -rf "$llama_tmp"
   fi
   log "building llama.cpp $LLAMA_TAG (cached in $LLAMA_ROOT; about 10 min on 2 cores)"
