@@ -129,7 +129,7 @@ nnwasm_status fini_single(nnwasm_context* context) noexcept {
 
 const nnwasm_encoding kEncodings[] = {NNWASM_ENCODING_GGML};
 // Read by nnwasm from the file, so the plugin is loaded only for models it handles.
-NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=llama encodings=6");
+NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=llama encodings=6 magic=47475546");
 
 }  // namespace
 }  // namespace nnwasm::llama_backend

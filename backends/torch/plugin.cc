@@ -103,7 +103,7 @@ nnwasm_status get_output(nnwasm_context* context, uint32_t index, nnwasm_output*
 
 const nnwasm_encoding kEncodings[] = {NNWASM_ENCODING_PYTORCH};
 // Read by nnwasm from the file, so the plugin is loaded only for models it handles.
-NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=torch encodings=3");
+NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=torch encodings=3 magic=504b0304");
 
 }  // namespace
 }  // namespace nnwasm::torch_backend

@@ -192,8 +192,10 @@ typedef struct nnwasm_backend {
  * explicit encoding then never loads the framework (ONNX Runtime, libtorch, ...) of a plugin
  * that cannot handle it. It must agree with the descriptor. Text, space-separated:
  *   NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=1 name=llama encodings=6");
- * (several encodings: encodings=1,3). Put it in one translation unit of the plugin. Without a
- * manifest a plugin still works; it is opened to learn what it handles. */
+ * (several encodings: encodings=1,3). An optional magic=HEX[,HEX...] lists byte prefixes every
+ * model of the backend starts with ("47475546" for GGUF): autodetection then opens the plugin
+ * to sniff only bytes that start with one of them. Put it in one translation unit of the
+ * plugin. Without a manifest a plugin still works; it is opened to learn what it handles. */
 #define NNWASM_BACKEND_MANIFEST_SECTION "nnwasm_manifest"
 #define NNWASM_BACKEND_MANIFEST(text)                                                          \
   __attribute__((                                                                              \

@@ -105,14 +105,22 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
 
   for (const auto& plugin : plugins()) {
     std::string error;
-    // An explicit encoding is checked against the manifest first: a plugin that cannot handle
-    // it is never loaded (with it, its framework: ONNX Runtime, libtorch, ...).
-    if (const PluginManifest* m = autodetect ? nullptr : plugin->manifest();
-        m != nullptr && m->abi == NNWASM_BACKEND_ABI_VERSION &&
-        std::find(m->encodings.begin(), m->encodings.end(), encoding) == m->encodings.end()) {
-      explain("  " + m->name + ": does not handle encoding " + encoding_name(encoding) +
-              " (manifest; not loaded)");
-      continue;
+    // The manifest is checked first: a plugin that cannot handle the encoding, or whose magic
+    // bytes the model does not start with, is never loaded (nor its framework: ONNX Runtime,
+    // libtorch, ...).
+    if (const PluginManifest* m = plugin->manifest();
+        m != nullptr && m->abi == NNWASM_BACKEND_ABI_VERSION) {
+      if (!autodetect &&
+          std::find(m->encodings.begin(), m->encodings.end(), encoding) == m->encodings.end()) {
+        explain("  " + m->name + ": does not handle encoding " + encoding_name(encoding) +
+                " (manifest; not loaded)");
+        continue;
+      }
+      const std::string_view bytes(reinterpret_cast<const char*>(head.data()), head.size());
+      if (autodetect && !m->may_recognise(bytes)) {
+        explain("  " + m->name + ": the model bytes lack its magic (manifest; not loaded)");
+        continue;
+      }
     }
     const PluginInfo* info = plugin->info(&error);
     if (info == nullptr) {

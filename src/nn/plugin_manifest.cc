@@ -31,6 +31,31 @@ bool parse_number(std::string_view text, uint32_t* out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// "474755460a" -> the bytes it spells; false for odd lengths or non-hex digits.
+bool parse_hex(std::string_view hex, std::string* out) {
+  if (hex.empty() || hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    uint32_t byte = 0;
+    auto [end, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, byte, 16);
+    if (ec != std::errc() || end != hex.data() + i + 2) return false;
+    out->push_back(static_cast<char>(byte));
+  }
+  return true;
+}
+
+// Calls `each` on every comma-separated item of `list`; false as soon as it does.
+template <typename Each>
+bool for_each_item(std::string_view list, Each&& each) {
+  for (size_t at = 0; at <= list.size();) {
+    size_t comma = list.find(',', at);
+    if (!each(list.substr(at, comma == std::string_view::npos ? comma : comma - at))) return false;
+    if (comma == std::string_view::npos) break;
+    at = comma + 1;
+  }
+  return true;
+}
+
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
@@ -66,22 +91,34 @@ std::optional<PluginManifest> parse_plugin_manifest(std::string_view text) {
     } else if (key == "name") {
       m.name = value;
     } else if (key == "encodings") {
-      for (size_t at = 0; at <= value.size();) {
-        size_t comma = value.find(',', at);
+      const bool ok = for_each_item(value, [&](std::string_view item) {
         uint32_t encoding = 0;
-        if (!parse_number(value.substr(at, comma == std::string_view::npos ? comma : comma - at),
-                          &encoding)) {
-          return std::nullopt;
-        }
+        if (!parse_number(item, &encoding)) return false;
         m.encodings.push_back(encoding);
-        if (comma == std::string_view::npos) break;
-        at = comma + 1;
-      }
+        return true;
+      });
+      if (!ok) return std::nullopt;
       has_encodings = true;
+    } else if (key == "magic") {
+      const bool ok = for_each_item(value, [&](std::string_view item) {
+        std::string magic;
+        if (!parse_hex(item, &magic)) return false;
+        m.magics.push_back(std::move(magic));
+        return true;
+      });
+      if (!ok) return std::nullopt;
     }
   }
   if (!has_abi || !has_encodings || m.name.empty()) return std::nullopt;
   return m;
+}
+
+bool PluginManifest::may_recognise(std::string_view head) const {
+  if (magics.empty()) return true;
+  for (const std::string& magic : magics) {
+    if (head.substr(0, magic.size()) == magic) return true;
+  }
+  return false;
 }
 
 std::optional<PluginManifest> read_plugin_manifest(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nnwasm::nn {
@@ -14,13 +15,19 @@ struct PluginManifest {
   uint32_t abi = 0;
   std::string name;
   std::vector<uint32_t> encodings;
+  // Byte prefixes every model of this backend starts with (empty: unknown); when autodetecting,
+  // a plugin none of whose prefixes match is not loaded to sniff.
+  std::vector<std::string> magics;
+
+  bool may_recognise(std::string_view head) const;
 };
 
 // The manifest of the shared library at `path`; nullopt when it has none or the file is not a
 // 64-bit little-endian ELF file (the plugin is then opened instead).
 std::optional<PluginManifest> read_plugin_manifest(const std::string& path);
 
-// Parses the manifest text "nnwasm-backend abi=1 name=llama encodings=6[,N...]".
+// Parses the manifest text "nnwasm-backend abi=1 name=llama encodings=6[,N...]
+// [magic=HEX[,HEX...]]".
 std::optional<PluginManifest> parse_plugin_manifest(std::string_view text);
 
 }  // namespace nnwasm::nn

@@ -215,6 +215,24 @@ TEST_F(PluginDir, ManifestKeepsPluginsThatCannotHandleAnEncodingClosed) {
   EXPECT_TRUE(plugins[0]->was_opened());
 }
 
+TEST_F(PluginDir, AutodetectLoadsOnlyPluginsWhoseMagicTheBytesStartWith) {
+  add("affine");  // magic "AFFINE"
+  add("scale");   // no manifest: always asked to sniff
+  BackendManager manager(config_for(dir.string()));
+  const std::vector<uint8_t> model = bytes_of("SCALE 2 1");
+  std::string explanation;
+  Selection selection;
+  ASSERT_TRUE(
+      manager.select(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, model, &selection, &explanation)
+          .is_ok())
+      << explanation;
+  auto plugins = manager.plugins();
+  EXPECT_FALSE(plugins[0]->was_opened()) << explanation;
+  EXPECT_NE(explanation.find("affine: the model bytes lack its magic"), std::string::npos)
+      << explanation;
+  EXPECT_NE(explanation.find("winner: scale"), std::string::npos) << explanation;
+}
+
 TEST(PluginManifest, ReadFromTheFileWithoutLoadingIt) {
   const std::string plugins = nnwasm::test::test_plugin_dir();
   auto affine = read_plugin_manifest(plugins + "/libnnwasm-affine.so");
@@ -222,6 +240,7 @@ TEST(PluginManifest, ReadFromTheFileWithoutLoadingIt) {
   EXPECT_EQ(affine->abi, 1u);
   EXPECT_EQ(affine->name, "affine");
   EXPECT_EQ(affine->encodings, std::vector<uint32_t>{NNWASM_ENCODING_OPENVINO});
+  EXPECT_EQ(affine->magics, std::vector<std::string>{"AFFINE"});
   auto oldabi = read_plugin_manifest(plugins + "/libnnwasm-oldabi.so");
   ASSERT_TRUE(oldabi.has_value());
   EXPECT_EQ(oldabi->abi, 99u);
@@ -239,6 +258,16 @@ TEST(PluginManifest, ParsesTheTextStrictly) {
   EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend abi=1 name=x encodings=1,").has_value());
   EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend abi=one name=x encodings=1").has_value());
   EXPECT_FALSE(parse_plugin_manifest("something else").has_value());
+  auto gguf = parse_plugin_manifest("nnwasm-backend abi=1 name=l encodings=6 magic=47475546,5a");
+  ASSERT_TRUE(gguf.has_value());
+  EXPECT_EQ(gguf->magics, (std::vector<std::string>{"GGUF", "Z"}));
+  EXPECT_TRUE(gguf->may_recognise("GGUF\x03"));
+  EXPECT_FALSE(gguf->may_recognise("PK\x03\x04"));
+  EXPECT_FALSE(gguf->may_recognise("GG"));
+  EXPECT_FALSE(
+      parse_plugin_manifest("nnwasm-backend abi=1 name=l encodings=6 magic=4").has_value());
+  EXPECT_FALSE(
+      parse_plugin_manifest("nnwasm-backend abi=1 name=l encodings=6 magic=zz").has_value());
 }
 
 TEST(PluginManifest, EveryBuiltBackendsManifestMatchesItsDescriptor) {

@@ -146,7 +146,7 @@ static const nnwasm_encoding encodings[] = {NNWASM_ENCODING_OPENVINO};
  * plugins without one are opened instead. */
 #ifdef AFFINE_MANIFEST_ABI
 NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=" AFFINE_MANIFEST_ABI " name=" AFFINE_NAME
-                        " encodings=0");
+                        " encodings=0 magic=" AFFINE_MAGIC_HEX);
 #endif
 
 static const nnwasm_backend backend = {
