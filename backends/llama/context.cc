@@ -62,9 +62,9 @@ class LlamaContext final : public Context {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
                   "embedding mode has no streaming: use compute, or set \"embedding\":false"};
     }
-    require_generative("compute_single");
     piece_.clear();
     if (phase_ == Phase::Ready) {
+      require_generative("compute_single");
       if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
     }
     if (phase_ == Phase::Done) return end_of_sequence();
