@@ -160,7 +160,13 @@ if [ ! -f "$LLAMA_ROOT/.complete" ] || [ ! -f "$LLAMA_PREFIX/llama-config.cmake"
     -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF \
     -DLLAMA_BUILD_COMMON=ON -DLLAMA_OPENSSL=OFF -DCMAKE_INSTALL_PREFIX="$LLAMA_PREFIX" \
     -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH='$ORIGIN' >/dev/null
-  cmake --build "$LLAMA_ROOT/build" -j"$(nproc)" --target llama llama-common >/dev/null
+  # llama.cpp's own warnings go to a log, shown only if the build fails.
+  if ! cmake --build "$LLAMA_ROOT/build" -j"$(nproc)" --target llama llama-common \
+       >"$LLAMA_ROOT/build.log" 2>&1; then
+    tail -n 40 "$LLAMA_ROOT/build.log" >&2
+    log "building llama.cpp failed; the whole log is $LLAMA_ROOT/build.log"
+    exit 1
+  fi
   rm -rf "$LLAMA_PREFIX"
   # Only what the backend needs: headers, libllama, ggml, llama-common (and its headers).
   mkdir -p "$LLAMA_PREFIX/include/common" "$LLAMA_PREFIX/lib"
