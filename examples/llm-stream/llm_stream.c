@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     if (err == WASI_NN_END_OF_SEQUENCE) break;
   }
   printf("\n");
+  fflush(stdout);  // before the counts go to stderr
 
   // Output 1 is a JSON object: {"input_tokens":N,"output_tokens":M,"llama_build_number":...}.
   char json[512];
