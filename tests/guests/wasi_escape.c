@@ -13,7 +13,6 @@
 
 #include "guest_check.h"
 
-
 static const char* errno_name(int e) {
   switch (e) {
     case 0:
@@ -104,7 +103,8 @@ int main(int argc, char** argv) {
   // `..` and absolute paths.
   DENIED(open(guest_at("../outside.txt"), O_RDONLY), "open ../outside.txt");
   DENIED(open(guest_at("../outside.txt"), O_WRONLY | O_TRUNC), "truncate ../outside.txt");
-  DENIED(open(guest_at("../new_outside.txt"), O_WRONLY | O_CREAT, 0644), "create ../new_outside.txt");
+  DENIED(open(guest_at("../new_outside.txt"), O_WRONLY | O_CREAT, 0644),
+         "create ../new_outside.txt");
   DENIED(open(guest_at("../outside_dir/new.txt"), O_WRONLY | O_CREAT, 0644),
          "create ../outside_dir/new.txt");
   struct stat st;
@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
   DENIED(mkdir(guest_at("etc_link/nnwasm_escape"), 0755), "mkdir through the /etc symlink");
 
   // A chain of symlinks whose last hop leaves the sandbox.
-  CHECK(symlink("chain2", guest_at("chain1")) == 0 && symlink("../outside.txt", guest_at("chain2")) == 0,
+  CHECK(symlink("chain2", guest_at("chain1")) == 0 &&
+            symlink("../outside.txt", guest_at("chain2")) == 0,
         "create a symlink chain ending outside");
   DENIED(open(guest_at("chain1"), O_RDONLY), "open through the chain");
   DENIED(open(guest_at("chain1"), O_WRONLY | O_APPEND), "append through the chain");
@@ -142,7 +143,8 @@ int main(int argc, char** argv) {
   REQUIRE(victim >= 0, "create victim");
   close(victim);
   DENIED(rename(guest_at("victim"), guest_at("../moved.txt")), "rename victim to ../moved.txt");
-  DENIED(rename(guest_at("../outside.txt"), guest_at("stolen")), "rename ../outside.txt into the sandbox");
+  DENIED(rename(guest_at("../outside.txt"), guest_at("stolen")),
+         "rename ../outside.txt into the sandbox");
   DENIED(unlink(guest_at("../outside.txt")), "unlink ../outside.txt");
   DENIED(link(guest_at("../outside.txt"), guest_at("hard")), "hard link ../outside.txt");
   DENIED(link(guest_at("victim"), guest_at("../hard.txt")), "hard link to ../hard.txt");
@@ -155,7 +157,8 @@ int main(int argc, char** argv) {
   // mkdir / create through a symlink to the parent directory.
   CHECK(symlink("..", guest_at("up")) == 0, "create a symlink to ..");
   DENIED(mkdir(guest_at("up/evil_dir"), 0755), "mkdir through the symlink to ..");
-  DENIED(open(guest_at("up/evil.txt"), O_WRONLY | O_CREAT, 0644), "create through the symlink to ..");
+  DENIED(open(guest_at("up/evil.txt"), O_WRONLY | O_CREAT, 0644),
+         "create through the symlink to ..");
   DENIED(open(guest_at("up/outside.txt"), O_RDONLY), "read through the symlink to ..");
   DENIED(unlink(guest_at("up/outside.txt")), "unlink through the symlink to ..");
   DENIED(rename(guest_at("victim"), guest_at("up/moved.txt")), "rename through the symlink to ..");

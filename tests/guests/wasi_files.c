@@ -13,7 +13,6 @@
 
 #include "guest_check.h"
 
-
 static void cleanup(void) {
   const char* files[] = {"a.txt", "b.txt", "link", "big.bin", "dir/x", "dir/y", "dir/zz"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) unlink(guest_at(files[i]));
@@ -87,7 +86,8 @@ int main(int argc, char** argv) {
   CHECK(lstat(guest_at("link"), &st) == 0 && S_ISLNK(st.st_mode), "lstat sees a symlink");
   CHECK(read_all(guest_at("link"), buf, sizeof buf) == 3 && strcmp(buf, "hel") == 0,
         "open follows an in-sandbox symlink");
-  CHECK(unlink(guest_at("link")) == 0 && stat(guest_at("b.txt"), &st) == 0, "unlink removes only the link");
+  CHECK(unlink(guest_at("link")) == 0 && stat(guest_at("b.txt"), &st) == 0,
+        "unlink removes only the link");
 
   CHECK(mkdir(guest_at("dir"), 0755) == 0, "mkdir");
   CHECK(mkdir(guest_at("dir"), 0755) != 0 && errno == EEXIST, "mkdir twice is EEXIST");

@@ -82,7 +82,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 std::string nnwasm_binary() {
   return NNWASM_TEST_BINARY;
 }
-std::string test_plugin_dir() { return NNWASM_TEST_PLUGIN_DIR; }
+std::string test_plugin_dir() {
+  return NNWASM_TEST_PLUGIN_DIR;
+}
 std::string guest_path(const std::string& name) {
   return std::string(NNWASM_TEST_GUEST_DIR) + "/" + name + ".wasm";
 }

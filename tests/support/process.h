@@ -19,6 +19,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 // Paths baked in by CMake.
 std::string nnwasm_binary();
 std::string guest_path(const std::string& name);  // build/guests/<name>.wasm
-std::string test_plugin_dir();                   // build/tests/plugins (test backends)
+std::string test_plugin_dir();                    // build/tests/plugins (test backends)
 
 }  // namespace nnwasm::test
