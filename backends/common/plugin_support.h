@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nnwasm/backend.h>
+#include <sched.h>
 
 #include <cstdarg>
 #include <cstdio>
@@ -92,6 +93,15 @@ inline std::string dims_text(const uint32_t* dims, uint32_t rank) {
     s += std::to_string(dims[i]);
   }
   return s + ']';
+}
+
+// CPUs this process may run on (sched_getaffinity), at least 1: every backend's default thread
+// count, since more threads than CPUs make frameworks' worker threads fight (ABI.md section 5).
+inline int cpus_available() noexcept {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  const int n = CPU_COUNT(&set);
+  return n > 0 ? n : 1;
 }
 
 // guarded() for plugins whose framework errors are all std::exceptions.

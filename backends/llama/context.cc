@@ -24,7 +24,6 @@ class LlamaContext final : public Context {
   explicit LlamaContext(std::shared_ptr<const Model> model)
       : model_(std::move(model)), options_(model_->options) {
     piece_buffer_.resize(64);
-    write_metadata();
   }
 
   ~LlamaContext() override {
@@ -87,7 +86,10 @@ class LlamaContext final : public Context {
 
   nnwasm_output output(uint32_t index) override {
     if (index == 0) return bytes(text_);
-    if (index == 1) return bytes(metadata_);
+    if (index == 1) {
+      write_metadata();  // written when asked for, not on every token
+      return bytes(metadata_);
+    }
     throw Error{NNWASM_INVALID_ARGUMENT,
                 "output " + std::to_string(index) +
                     " does not exist: output 0 is the text, output 1 the token counts"};
@@ -117,7 +119,7 @@ class LlamaContext final : public Context {
   // noise, or abort the process in llama.cpp where there are no logits at all.
   void require_generative(const char* what) {
     ensure_context();
-    if (llama_model_has_encoder(model_->model) || !llama_model_has_decoder(model_->model) ||
+    if (llama_model_has_encoder(model_->model()) || !llama_model_has_decoder(model_->model()) ||
         llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE) {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
                   std::string(what) +
@@ -135,11 +137,11 @@ class LlamaContext final : public Context {
     }
     const auto length = static_cast<int32_t>(size);
     prompt_.resize(std::max<size_t>(prompt_.capacity(), size / 2 + 16));
-    int32_t n = llama_tokenize(model_->vocab, text, length, prompt_.data(),
+    int32_t n = llama_tokenize(model_->vocab(), text, length, prompt_.data(),
                                static_cast<int32_t>(prompt_.size()), true, true);
     if (n < 0 && n != INT32_MIN) {
       prompt_.resize(static_cast<size_t>(-n));
-      n = llama_tokenize(model_->vocab, text, length, prompt_.data(), -n, true, true);
+      n = llama_tokenize(model_->vocab(), text, length, prompt_.data(), -n, true, true);
     }
     if (n <= 0) {
       prompt_.clear();
@@ -176,10 +178,9 @@ class LlamaContext final : public Context {
     piece_.clear();
     pending_.clear();
     generated_ = 0;
-    write_metadata();
   }
 
-  // output 1, rewritten when a count changes (never allocates once large enough).
+  // output 1 from the current counts (never allocates once large enough).
   void write_metadata() {
     char buffer[256];
     const int n =
@@ -194,7 +195,7 @@ class LlamaContext final : public Context {
 
   uint32_t ctx_size() const {
     if (options_.ctx_size != 0) return options_.ctx_size;
-    return std::min<uint32_t>(4096, std::max<int32_t>(llama_model_n_ctx_train(model_->model), 1));
+    return std::min<uint32_t>(4096, std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
   }
 
   int32_t threads() const { return options_.threads > 0 ? options_.threads : cpus_available(); }
@@ -218,7 +219,7 @@ class LlamaContext final : public Context {
       p.n_batch = p.n_ubatch = p.n_ctx;
     }
     clear_llama_error();
-    llama_context* ctx = llama_init_from_model(model_->model, p);
+    llama_context* ctx = llama_init_from_model(model_->model(), p);
     if (ctx == nullptr) {
       throw Error{NNWASM_RUNTIME_ERROR, "cannot create a llama context with ctx-size " +
                                             std::to_string(p.n_ctx) + ": " + llama_reason()};
@@ -267,7 +268,7 @@ class LlamaContext final : public Context {
         !o.json_schema.empty() ? grammar_from_json_schema(o.json_schema) : o.grammar;
     if (!grammar.empty()) {
       clear_llama_error();
-      llama_sampler* g = llama_sampler_init_grammar(model_->vocab, grammar.c_str(), "root");
+      llama_sampler* g = llama_sampler_init_grammar(model_->vocab(), grammar.c_str(), "root");
       if (g == nullptr) {
         throw Error{NNWASM_INVALID_ARGUMENT,
                     "the grammar is not valid GBNF with a 'root' rule: " + llama_reason()};
@@ -277,7 +278,7 @@ class LlamaContext final : public Context {
     if (o.repeat_penalty != 1.0f || o.frequency_penalty != 0.0f || o.presence_penalty != 0.0f) {
       llama_sampler_chain_add(
           chain,
-          llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab), o.repeat_last_n,
+          llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab()), o.repeat_last_n,
                                        o.repeat_penalty, o.frequency_penalty, o.presence_penalty));
     }
     if (o.temp <= 0) {
@@ -335,12 +336,11 @@ class LlamaContext final : public Context {
     const std::string_view piece = token_piece(last_token_);
     text_.append(piece);
     last_piece_size_ = piece.size();
-    write_metadata();
     if (options_.stream_stdout) {
       std::fwrite(piece.data(), 1, piece.size(), stdout);
       std::fflush(stdout);
     }
-    if (llama_vocab_is_eog(model_->vocab, last_token_)) {
+    if (llama_vocab_is_eog(model_->vocab(), last_token_)) {
       phase_ = Phase::Done;
       return NNWASM_END_OF_SEQUENCE;
     }
@@ -353,11 +353,11 @@ class LlamaContext final : public Context {
 
   // The text of `token` (special tokens render as ""), in a buffer reused across calls.
   std::string_view token_piece(llama_token token) {
-    int32_t n = llama_token_to_piece(model_->vocab, token, piece_buffer_.data(),
+    int32_t n = llama_token_to_piece(model_->vocab(), token, piece_buffer_.data(),
                                      static_cast<int32_t>(piece_buffer_.size()), 0, false);
     if (n < 0) {
       piece_buffer_.resize(static_cast<size_t>(-n));
-      n = llama_token_to_piece(model_->vocab, token, piece_buffer_.data(), -n, 0, false);
+      n = llama_token_to_piece(model_->vocab(), token, piece_buffer_.data(), -n, 0, false);
     }
     return {piece_buffer_.data(), static_cast<size_t>(std::max(n, 0))};
   }
@@ -389,7 +389,7 @@ class LlamaContext final : public Context {
                   "this is a reranking model: its pooled output is a score, not an embedding"};
     }
     llama_memory_clear(llama_get_memory(ctx_), true);
-    if (llama_model_has_encoder(model_->model) && !llama_model_has_decoder(model_->model)) {
+    if (llama_model_has_encoder(model_->model()) && !llama_model_has_decoder(model_->model())) {
       clear_llama_error();  // encoder-only (BERT-like) embedding models
       if (llama_encode(ctx_, llama_batch_get_one(prompt_.data(),
                                                  static_cast<int32_t>(prompt_.size()))) != 0) {
@@ -402,7 +402,7 @@ class LlamaContext final : public Context {
     if (embedding == nullptr) {
       throw Error{NNWASM_RUNTIME_ERROR, "the model gave no pooled embedding: " + llama_reason()};
     }
-    const int32_t width = llama_model_n_embd_out(model_->model);
+    const int32_t width = llama_model_n_embd_out(model_->model());
     double norm = 0;
     for (int32_t i = 0; i < width; ++i) norm += double{embedding[i]} * embedding[i];
     norm = norm > 0 ? std::sqrt(norm) : 1;

@@ -18,6 +18,7 @@ struct llama_vocab;
 
 namespace nnwasm::llama_backend {
 
+using plugin_support::cpus_available;
 using plugin_support::Error;
 
 // ---- devices, format, logging (model.cc) ----
@@ -36,8 +37,6 @@ void enable_llama_log(bool info, bool debug);
 // each llama.cpp call whose failure is reported, so a message never names an older error.
 const char* last_llama_error();
 void clear_llama_error();
-// CPUs this process may run on (sched_getaffinity), at least 1.
-int cpus_available();
 
 // ---- models (model.cc) ----
 
@@ -45,15 +44,17 @@ int cpus_available();
 // the same load-time settings.
 struct Weights {
   llama_model* model = nullptr;
+  const llama_vocab* vocab = nullptr;  // the model's
   ~Weights();
 };
 
 // A graph: weights plus the load config, which is the default of each of its contexts.
 struct Model {
   std::shared_ptr<const Weights> weights;
-  llama_model* model = nullptr;  // weights->model
-  const llama_vocab* vocab = nullptr;
   Options options;
+
+  llama_model* model() const { return weights->model; }
+  const llama_vocab* vocab() const { return weights->vocab; }
 };
 
 // Loads a GGUF file (mmap unless use-mmap is false), reusing the weights of a graph of the same

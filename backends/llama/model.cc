@@ -1,7 +1,6 @@
 // llama.cpp process setup (once), its log, device probing, GGUF sniffing and model loading.
 #include <fcntl.h>
 #include <llama.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,16 +74,12 @@ std::shared_ptr<const Weights> load_weights(const char* path, const char* shown_
     throw Error{NNWASM_INVALID_ENCODING,
                 std::string("cannot load GGUF model ") + shown_name + ": " + reason()};
   }
+  weights->vocab = llama_model_get_vocab(weights->model);
   return weights;
 }
 
 std::shared_ptr<Model> make_model(std::shared_ptr<const Weights> weights, Options options) {
-  auto model = std::make_shared<Model>();
-  model->weights = std::move(weights);
-  model->model = model->weights->model;
-  model->vocab = llama_model_get_vocab(model->model);
-  model->options = std::move(options);
-  return model;
+  return std::make_shared<Model>(Model{std::move(weights), std::move(options)});
 }
 
 // Weights of live graphs by file identity and load-time settings. A static with a destructor
@@ -146,12 +141,6 @@ const char* last_llama_error() {
 
 void clear_llama_error() {
   g_llama_error[0] = '\0';
-}
-
-int cpus_available() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
 }
 
 nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count) {

@@ -2,21 +2,12 @@
 // the load config JSON and target, and the description of a model's inputs and outputs.
 #include "onnx_backend.h"
 
-#include <sched.h>
-
 #include <nlohmann/json.hpp>
 
 #include <string>
 
 namespace nnwasm::onnx {
 namespace {
-
-int cpus_available() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  const int n = CPU_COUNT(&set);
-  return n > 0 ? n : 1;
-}
 
 GraphOptimizationLevel parse_optimization_level(const nlohmann::json& v) {
   if (v.is_number_integer()) {

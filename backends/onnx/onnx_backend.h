@@ -17,6 +17,7 @@
 namespace nnwasm::onnx {
 
 // A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
+using plugin_support::cpus_available;
 using plugin_support::dims_text;
 using plugin_support::element_size;
 using plugin_support::Error;

@@ -1,7 +1,6 @@
 // Device probing of the PyTorch backend (cpu always; CUDA devices when libtorch can use them,
 // named through the CUDA driver loaded at run time) and sniffing of TorchScript zip archives.
 #include <dlfcn.h>
-#include <sched.h>
 #include <torch/cuda.h>
 
 #include <cstdio>
@@ -127,13 +126,6 @@ bool starts_with(std::string_view s, std::string_view p) {
 }
 
 }  // namespace
-
-int cpus_available() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  const int n = CPU_COUNT(&set);
-  return n > 0 ? n : 1;
-}
 
 uint32_t cuda_device_count() {
   return static_cast<uint32_t>(devices().size() - 1);

@@ -15,6 +15,7 @@
 namespace nnwasm::torch_backend {
 
 // A failure carrying its WASI-NN code; thrown inside the plugin, caught at the ABI boundary.
+using plugin_support::cpus_available;
 using plugin_support::dims_text;
 using plugin_support::Error;
 using plugin_support::wasi_type_name;
@@ -28,8 +29,6 @@ uint32_t cuda_device_count();
 // Confidence 0..100 that `data` is a TorchScript archive; never reads past `size`:
 // 95 zip with the TorchScript layout, 30 a torch.save zip (pickle, no code), 10 other zip, 0 else.
 uint32_t sniff_torchscript(const uint8_t* data, size_t size);
-// Usable CPUs of this process (sched_getaffinity), at least 1.
-int cpus_available();
 
 // ---- graphs (graph.cc) ----
 
