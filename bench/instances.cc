@@ -1,7 +1,12 @@
-// Benchmark host: runs N guest instances on N threads in one process, all sharing one NnRuntime
-// (so one copy of each named model), and prints the process's peak RSS. Compared by run.py
-// against N=1 to show what an extra instance costs.
-// usage: nnwasm_bench_instances N GUEST.wasm --nn-preload SPEC [GUEST ARGS...]
+// Host for several guest instances in one process: runs N instances of one guest on N threads,
+// all sharing one NnRuntime (so one copy of each named model), started together once all are
+// instantiated. Prints the process's peak RSS (run.py compares N against 1 to show what an
+// extra instance costs); with --print-output also each instance's stdout, for the tests that
+// check instances sharing a model give the same results as one alone.
+// usage: nnwasm_bench_instances N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR]
+//            [--print-output] [GUEST ARGS...]
+// --print-output prints, per instance i: "=== instance i exit N", then all it wrote to stdout.
+// Exit status: 0 when every instance exited 0, 1 otherwise, 2 for usage errors.
 #include <fcntl.h>
 
 #include <cstdio>
@@ -9,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,50 +37,85 @@ long status_kib(const char* key) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5 || std::strcmp(argv[3], "--nn-preload") != 0) {
-    std::fprintf(stderr, "usage: %s N GUEST.wasm --nn-preload SPEC [GUEST ARGS...]\n", argv[0]);
+  if (argc < 5 || std::strcmp(argv[3], "--nn-preload") != 0 || std::atoi(argv[1]) < 1) {
+    std::fprintf(stderr,
+                 "usage: %s N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR] "
+                 "[--print-output] [GUEST ARGS...]\n",
+                 argv[0]);
     return 2;
   }
   using namespace nnwasm;
   const int instances = std::atoi(argv[1]);
+  // By default the plugins built beside this program (build/bench -> build/backends).
+  std::string backend_dir =
+      std::string(argv[0]).substr(0, std::string(argv[0]).rfind('/')) + "/../backends";
+  bool print_output = false;
+  int first_guest_arg = 5;
+  for (; first_guest_arg < argc; ++first_guest_arg) {
+    if (std::strcmp(argv[first_guest_arg], "--nn-backend-dir") == 0 && first_guest_arg + 1 < argc) {
+      backend_dir = argv[++first_guest_arg];
+    } else if (std::strcmp(argv[first_guest_arg], "--print-output") == 0) {
+      print_output = true;
+    } else {
+      break;
+    }
+  }
   std::ifstream in(argv[2], std::ios::binary);
   const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
   nn::BackendConfig backend_config;
-  std::string exe_dir = std::string(argv[0]).substr(0, std::string(argv[0]).rfind('/'));
-  backend_config.dirs = nn::BackendManager::default_dirs({exe_dir + "/../backends"}, "");
+  backend_config.dirs = nn::BackendManager::default_dirs({backend_dir}, "");
   nn::NnRuntime runtime(backend_config);
   nn::NamedModel model;
   if (!nn::parse_preload(argv[4], &model).is_ok()) return 2;
   runtime.models.add(model);
   engine::initialize_engine({});
-  const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
-  std::vector<std::thread> threads;
+  // Each instance's stdout: a temporary file read back at the end, or /dev/null.
+  std::vector<FILE*> outputs(instances, nullptr);
+  const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   std::vector<int> exit_codes(instances, -1);
+  std::latch ready(instances);
+  std::vector<std::thread> threads;
   for (int i = 0; i < instances; ++i) {
+    if (print_output) outputs[i] = std::tmpfile();
     threads.emplace_back([&, i] {
-      wasi::WasiConfig config;
-      config.args.push_back("guest");
-      for (int a = 5; a < argc; ++a) config.args.push_back(argv[a]);
-      config.stdout_fd = devnull;
-      wasi::Wasi wasi(config);
-      nn::WasiNn wasi_nn(runtime);
-      engine::Linker linker;
-      wasi.define_imports(linker);
-      wasi_nn.define_imports(linker);
-      engine::Store store;
-      store.compile(bytes, argv[2]);
-      store.instantiate(linker);
-      exit_codes[i] = store.call("_start").exit_code;
+      bool arrived = false;
+      try {
+        wasi::WasiConfig config;
+        config.args.push_back("guest");
+        for (int a = first_guest_arg; a < argc; ++a) config.args.push_back(argv[a]);
+        config.stdout_fd = outputs[i] != nullptr ? fileno(outputs[i]) : devnull;
+        wasi::Wasi wasi(config);
+        nn::WasiNn wasi_nn(runtime);
+        engine::Linker linker;
+        wasi.define_imports(linker);
+        wasi_nn.define_imports(linker);
+        engine::Store store;
+        store.compile(bytes, argv[2]);
+        store.instantiate(linker);
+        arrived = true;
+        ready.arrive_and_wait();  // all guests start together
+        exit_codes[i] = store.call("_start").exit_code;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "instance %d: %s\n", i, e.what());
+        if (!arrived) ready.count_down();  // never leave the others waiting
+      }
     });
   }
   for (auto& t : threads) t.join();
-  for (int code : exit_codes) {
-    if (code != 0) {
-      std::fprintf(stderr, "an instance failed (exit %d)\n", code);
-      return 1;
+  bool all_ok = true;
+  for (int i = 0; i < instances; ++i) {
+    if (exit_codes[i] != 0) {
+      std::fprintf(stderr, "instance %d failed (exit %d)\n", i, exit_codes[i]);
+      all_ok = false;
     }
+    if (outputs[i] == nullptr) continue;
+    std::printf("=== instance %d exit %d\n", i, exit_codes[i]);
+    std::rewind(outputs[i]);
+    for (int c; (c = std::fgetc(outputs[i])) != EOF;) std::putchar(c);
+    std::fclose(outputs[i]);
   }
+  if (!all_ok) return 1;
   std::printf("instances %d peak_rss_kib %ld\n", instances, status_kib("VmHWM:"));
   return 0;
 }

@@ -298,9 +298,9 @@ TEST(LlamaWasmInstances, TwoInstancesStreamingFromOneModelMatchOneAlone) {
   ASSERT_EQ(alone.exit_code, 0) << alone.out << alone.err;
   expect_stream_matches(alone.out, "stream", ref, 100);
 
-  ProcessResult r =
-      run_process({NNWASM_LLAMA_TWO_INSTANCES, plugin_dir(), preload(), guest_path("llm_generate"),
-                   "default", "stream", kPrompt, metadata(p)});
+  ProcessResult r = run_process({NNWASM_TEST_INSTANCES, "2", guest_path("llm_generate"),
+                                 "--nn-preload", preload(), "--nn-backend-dir", plugin_dir(),
+                                 "--print-output", "default", "stream", kPrompt, metadata(p)});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string first_ok = "=== instance 0 exit 0\n", second_ok = "=== instance 1 exit 0\n";
   const size_t second = r.out.find("=== instance 1 exit ");
