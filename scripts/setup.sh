@@ -17,7 +17,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang lld clang-format libclang-rt-14-dev
-  wasi-libc libclang-rt-14-dev-wasm32 wabt
+  wasi-libc libclang-rt-14-dev-wasm32 wabt zstd
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libbenchmark-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
   python3-torch python3-onnx python3-numpy python3-sklearn

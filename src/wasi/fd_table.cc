@@ -14,6 +14,14 @@ FdEntry::~FdEntry() {
   if (owned_ && host_fd_ >= 0) ::close(host_fd_);
 }
 
+Errno FdEntry::narrow_rights(Rights narrowed) noexcept {
+  if ((narrowed.base & ~rights_.base) != 0 || (narrowed.inheriting & ~rights_.inheriting) != 0) {
+    return Errno::kNotcapable;
+  }
+  rights_ = narrowed;
+  return Errno::kSuccess;
+}
+
 Errno FdEntry::dir_stream_at(uint64_t cookie, DIR** out) noexcept {
   if (dir_ == nullptr) {
     int fd = ::openat(host_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

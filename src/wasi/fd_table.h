@@ -13,17 +13,24 @@
 
 namespace nnwasm::wasi {
 
-// One open guest fd.
+// One open guest fd: the host fd behind it and the rights the guest holds on it.
 class FdEntry {
  public:
   // `owned`: close `host_fd` when the entry goes away (false for the configured stdio fds).
-  FdEntry(int host_fd, bool owned) noexcept : host_fd_(host_fd), owned_(owned) {}
+  FdEntry(int host_fd, bool owned, Rights rights) noexcept
+      : host_fd_(host_fd), owned_(owned), rights_(rights) {}
   ~FdEntry();
   FdEntry(const FdEntry&) = delete;
   FdEntry& operator=(const FdEntry&) = delete;
 
   int host_fd() const noexcept { return host_fd_; }
   bool owned() const noexcept { return owned_; }
+
+  const Rights& rights() const noexcept { return rights_; }
+  // True when every right in `wanted` is among the base rights.
+  bool has(uint64_t wanted) const noexcept { return (rights_.base & wanted) == wanted; }
+  // fd_fdstat_set_rights: kNotcapable when `narrowed` would add a right (nothing changes then).
+  Errno narrow_rights(Rights narrowed) noexcept;
 
   // A preopened directory reports its guest path through fd_prestat_*.
   bool is_preopen() const noexcept { return preopen_; }
@@ -42,6 +49,7 @@ class FdEntry {
  private:
   int host_fd_;
   bool owned_;
+  Rights rights_;
   bool preopen_ = false;
   std::string preopen_name_;
   DIR* dir_ = nullptr;

@@ -18,7 +18,8 @@
 namespace nnwasm::wasi {
 namespace {
 
-constexpr std::string_view kModule = "wasi_snapshot_preview1";
+constexpr std::string_view kPreview1 = "wasi_snapshot_preview1";
+constexpr std::string_view kPreview0 = "wasi_unstable";
 
 // Binds `Method` like engine::bind_method, but with a thunk that turns any C++ exception into
 // an errno result (kNomem for bad_alloc), so that none can unwind into the engine.
@@ -27,8 +28,8 @@ struct Guarded;
 
 template <class C, class... Args, int32_t (C::*Method)(HostCall&, Args...)>
 struct Guarded<Method> {
-  static engine::HostFunction bind(std::string_view name, C* self) {
-    engine::HostFunction function = engine::bind_method<Method>(kModule, name, self);
+  static engine::HostFunction bind(std::string_view module, std::string_view name, C* self) {
+    engine::HostFunction function = engine::bind_method<Method>(module, name, self);
     function.thunk = &thunk;
     return function;
   }
@@ -57,8 +58,12 @@ Wasi::Impl::Impl(WasiConfig config_in) : config(std::move(config_in)) {
   iov_scratch.reserve(kMaxIovecs);
   const int stdio[3] = {config.stdin_fd, config.stdout_fd, config.stderr_fd};
   for (uint32_t i = 0; i < 3; ++i) {
-    if (stdio[i] >= 0) fds.insert_at(i, std::make_unique<FdEntry>(stdio[i], false));
+    if (stdio[i] < 0) continue;
+    const Rights stdio_rights{applicable_rights(stdio[i]), 0};
+    fds.insert_at(i, std::make_unique<FdEntry>(stdio[i], false, stdio_rights));
   }
+  // A preopen holds every directory right, and passes on every directory and file right.
+  constexpr Rights kPreopenRights{rights::kDirectory, rights::kDirectory | rights::kRegularFile};
   uint32_t next = 3;
   for (const Preopen& preopen : config.preopens) {
     int fd = ::open(preopen.host_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -66,7 +71,7 @@ Wasi::Impl::Impl(WasiConfig config_in) : config(std::move(config_in)) {
       throw WasiError("cannot open directory '" + preopen.host_path + "' to preopen as '" +
                       preopen.guest_path + "': " + std::strerror(errno));
     }
-    auto entry = std::make_unique<FdEntry>(fd, true);
+    auto entry = std::make_unique<FdEntry>(fd, true, kPreopenRights);
     entry->set_preopen(preopen.guest_path);
     if (fds.insert_at(next++, std::move(entry)) != Errno::kSuccess) {
       throw WasiError("too many preopened directories");
@@ -80,55 +85,65 @@ Wasi::~Wasi() = default;
 
 void Wasi::define_imports(engine::Linker& linker) {
   Impl* self = impl_.get();
-#define NNWASM_WASI_BIND(name) linker.define(Guarded<&Impl::name>::bind(#name, self))
-  NNWASM_WASI_BIND(args_get);
-  NNWASM_WASI_BIND(args_sizes_get);
-  NNWASM_WASI_BIND(environ_get);
-  NNWASM_WASI_BIND(environ_sizes_get);
-  NNWASM_WASI_BIND(clock_res_get);
-  NNWASM_WASI_BIND(clock_time_get);
-  NNWASM_WASI_BIND(fd_advise);
-  NNWASM_WASI_BIND(fd_allocate);
-  NNWASM_WASI_BIND(fd_close);
-  NNWASM_WASI_BIND(fd_datasync);
-  NNWASM_WASI_BIND(fd_fdstat_get);
-  NNWASM_WASI_BIND(fd_fdstat_set_flags);
-  NNWASM_WASI_BIND(fd_fdstat_set_rights);
-  NNWASM_WASI_BIND(fd_filestat_get);
-  NNWASM_WASI_BIND(fd_filestat_set_size);
-  NNWASM_WASI_BIND(fd_filestat_set_times);
-  NNWASM_WASI_BIND(fd_pread);
-  NNWASM_WASI_BIND(fd_prestat_get);
-  NNWASM_WASI_BIND(fd_prestat_dir_name);
-  NNWASM_WASI_BIND(fd_pwrite);
-  NNWASM_WASI_BIND(fd_read);
-  NNWASM_WASI_BIND(fd_readdir);
-  NNWASM_WASI_BIND(fd_renumber);
-  NNWASM_WASI_BIND(fd_seek);
-  NNWASM_WASI_BIND(fd_sync);
-  NNWASM_WASI_BIND(fd_tell);
-  NNWASM_WASI_BIND(fd_write);
-  NNWASM_WASI_BIND(path_create_directory);
-  NNWASM_WASI_BIND(path_filestat_get);
-  NNWASM_WASI_BIND(path_filestat_set_times);
-  NNWASM_WASI_BIND(path_link);
-  NNWASM_WASI_BIND(path_open);
-  NNWASM_WASI_BIND(path_readlink);
-  NNWASM_WASI_BIND(path_remove_directory);
-  NNWASM_WASI_BIND(path_rename);
-  NNWASM_WASI_BIND(path_symlink);
-  NNWASM_WASI_BIND(path_unlink_file);
-  NNWASM_WASI_BIND(poll_oneoff);
-  NNWASM_WASI_BIND(proc_raise);
-  NNWASM_WASI_BIND(sched_yield);
-  NNWASM_WASI_BIND(random_get);
-  NNWASM_WASI_BIND(sock_accept);
-  NNWASM_WASI_BIND(sock_recv);
-  NNWASM_WASI_BIND(sock_send);
-  NNWASM_WASI_BIND(sock_shutdown);
+  // Every function both modules share, bound once per module; preview0 has no sock_accept.
+  for (std::string_view module : {kPreview1, kPreview0}) {
+#define NNWASM_WASI_BIND(name) linker.define(Guarded<&Impl::name>::bind(module, #name, self))
+    NNWASM_WASI_BIND(args_get);
+    NNWASM_WASI_BIND(args_sizes_get);
+    NNWASM_WASI_BIND(environ_get);
+    NNWASM_WASI_BIND(environ_sizes_get);
+    NNWASM_WASI_BIND(clock_res_get);
+    NNWASM_WASI_BIND(clock_time_get);
+    NNWASM_WASI_BIND(fd_advise);
+    NNWASM_WASI_BIND(fd_allocate);
+    NNWASM_WASI_BIND(fd_close);
+    NNWASM_WASI_BIND(fd_datasync);
+    NNWASM_WASI_BIND(fd_fdstat_get);
+    NNWASM_WASI_BIND(fd_fdstat_set_flags);
+    NNWASM_WASI_BIND(fd_fdstat_set_rights);
+    NNWASM_WASI_BIND(fd_filestat_set_size);
+    NNWASM_WASI_BIND(fd_filestat_set_times);
+    NNWASM_WASI_BIND(fd_pread);
+    NNWASM_WASI_BIND(fd_prestat_get);
+    NNWASM_WASI_BIND(fd_prestat_dir_name);
+    NNWASM_WASI_BIND(fd_pwrite);
+    NNWASM_WASI_BIND(fd_read);
+    NNWASM_WASI_BIND(fd_readdir);
+    NNWASM_WASI_BIND(fd_renumber);
+    NNWASM_WASI_BIND(fd_sync);
+    NNWASM_WASI_BIND(fd_tell);
+    NNWASM_WASI_BIND(fd_write);
+    NNWASM_WASI_BIND(path_create_directory);
+    NNWASM_WASI_BIND(path_filestat_set_times);
+    NNWASM_WASI_BIND(path_link);
+    NNWASM_WASI_BIND(path_open);
+    NNWASM_WASI_BIND(path_readlink);
+    NNWASM_WASI_BIND(path_remove_directory);
+    NNWASM_WASI_BIND(path_rename);
+    NNWASM_WASI_BIND(path_symlink);
+    NNWASM_WASI_BIND(path_unlink_file);
+    NNWASM_WASI_BIND(proc_raise);
+    NNWASM_WASI_BIND(sched_yield);
+    NNWASM_WASI_BIND(random_get);
+    NNWASM_WASI_BIND(sock_recv);
+    NNWASM_WASI_BIND(sock_send);
+    NNWASM_WASI_BIND(sock_shutdown);
 #undef NNWASM_WASI_BIND
-  // proc_exit has no result and cannot throw.
-  linker.define(engine::bind_method<&Impl::proc_exit>(kModule, "proc_exit", self));
+    // proc_exit has no result and cannot throw.
+    linker.define(engine::bind_method<&Impl::proc_exit>(module, "proc_exit", self));
+  }
+#define NNWASM_WASI_BIND_AS(module, name, method) \
+  linker.define(Guarded<&Impl::method>::bind(module, name, self))
+  NNWASM_WASI_BIND_AS(kPreview1, "fd_seek", fd_seek);
+  NNWASM_WASI_BIND_AS(kPreview1, "fd_filestat_get", fd_filestat_get);
+  NNWASM_WASI_BIND_AS(kPreview1, "path_filestat_get", path_filestat_get);
+  NNWASM_WASI_BIND_AS(kPreview1, "poll_oneoff", poll_oneoff);
+  NNWASM_WASI_BIND_AS(kPreview1, "sock_accept", sock_accept);
+  NNWASM_WASI_BIND_AS(kPreview0, "fd_seek", fd_seek_preview0);
+  NNWASM_WASI_BIND_AS(kPreview0, "fd_filestat_get", fd_filestat_get_preview0);
+  NNWASM_WASI_BIND_AS(kPreview0, "path_filestat_get", path_filestat_get_preview0);
+  NNWASM_WASI_BIND_AS(kPreview0, "poll_oneoff", poll_oneoff_preview0);
+#undef NNWASM_WASI_BIND_AS
 }
 
 Errno gather_iovecs(const GuestMemory& memory, uint32_t iovs, uint32_t count,
@@ -182,6 +197,41 @@ Filetype filetype_of(mode_t mode, int fd) noexcept {
   }
 }
 
+uint64_t applicable_rights(int host_fd) noexcept {
+  struct stat st;
+  if (::fstat(host_fd, &st) != 0) return 0;
+  switch (st.st_mode & S_IFMT) {
+    case S_IFREG:
+      return rights::kRegularFile;
+    case S_IFDIR:
+      return rights::kDirectory;
+    case S_IFCHR:
+      return ::isatty(host_fd) ? rights::kTty : rights::kOther;
+    case S_IFSOCK: {
+      int listening = 0;
+      socklen_t length = sizeof listening;
+      if (::getsockopt(host_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 &&
+          listening != 0) {
+        return rights::kListeningSocket;
+      }
+      return rights::kSocket;
+    }
+    default:
+      return rights::kOther;
+  }
+}
+
+Errno Wasi::Impl::socket_lookup(uint32_t fd, uint64_t required, FdEntry** out) const noexcept {
+  FdEntry* e = fds.get(fd);
+  if (e == nullptr) return Errno::kBadf;
+  struct stat st;
+  if (::fstat(e->host_fd(), &st) != 0) return last_host_errno();
+  if (!S_ISSOCK(st.st_mode)) return Errno::kNotsock;
+  if (!e->has(required)) return Errno::kNotcapable;
+  *out = e;
+  return Errno::kSuccess;
+}
+
 namespace {
 
 uint64_t nanoseconds(const struct timespec& ts) noexcept {
@@ -195,17 +245,28 @@ void put(uint8_t* base, uint32_t offset, T value) noexcept {
 
 }  // namespace
 
-Errno write_filestat(GuestMemory& memory, uint32_t out, const struct stat& st, int fd) noexcept {
+Errno write_filestat(GuestMemory& memory, uint32_t out, const struct stat& st, int fd,
+                     Abi abi) noexcept {
   uint8_t bytes[layout::kFilestatSize] = {};
   put<uint64_t>(bytes, layout::kFilestatDev, st.st_dev);
   put<uint64_t>(bytes, layout::kFilestatIno, st.st_ino);
   put<uint8_t>(bytes, layout::kFilestatFiletype, static_cast<uint8_t>(filetype_of(st.st_mode, fd)));
-  put<uint64_t>(bytes, layout::kFilestatNlink, st.st_nlink);
-  put<uint64_t>(bytes, layout::kFilestatSizeField, static_cast<uint64_t>(st.st_size));
-  put<uint64_t>(bytes, layout::kFilestatAtim, nanoseconds(st.st_atim));
-  put<uint64_t>(bytes, layout::kFilestatMtim, nanoseconds(st.st_mtim));
-  put<uint64_t>(bytes, layout::kFilestatCtim, nanoseconds(st.st_ctim));
-  return memory.write_bytes(out, bytes, sizeof bytes) ? Errno::kSuccess : Errno::kFault;
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (abi == Abi::kPreview0) {
+    namespace v0 = preview0::layout;
+    put<uint32_t>(bytes, v0::kFilestatNlink, static_cast<uint32_t>(st.st_nlink));
+    put<uint64_t>(bytes, v0::kFilestatSizeField, size);
+    put<uint64_t>(bytes, v0::kFilestatAtim, nanoseconds(st.st_atim));
+    put<uint64_t>(bytes, v0::kFilestatMtim, nanoseconds(st.st_mtim));
+    put<uint64_t>(bytes, v0::kFilestatCtim, nanoseconds(st.st_ctim));
+  } else {
+    put<uint64_t>(bytes, layout::kFilestatNlink, st.st_nlink);
+    put<uint64_t>(bytes, layout::kFilestatSizeField, size);
+    put<uint64_t>(bytes, layout::kFilestatAtim, nanoseconds(st.st_atim));
+    put<uint64_t>(bytes, layout::kFilestatMtim, nanoseconds(st.st_mtim));
+    put<uint64_t>(bytes, layout::kFilestatCtim, nanoseconds(st.st_ctim));
+  }
+  return memory.write_bytes(out, bytes, filestat_size(abi)) ? Errno::kSuccess : Errno::kFault;
 }
 
 Errno times_from_fstflags(uint64_t atim, uint64_t mtim, uint32_t fst_flags,

@@ -68,8 +68,8 @@ Errno vectored(GuestMemory& memory, std::vector<struct iovec>& scratch, uint32_t
 
 int32_t Wasi::Impl::fd_read(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                             uint32_t nread_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdRead, &e); err != Errno::kSuccess) return ret(err);
   const int host = e->host_fd();
   return ret(vectored(call.memory(), iov_scratch, iovs, iovs_len, nread_out,
                       [host](const struct iovec* v, int n) { return ::readv(host, v, n); }));
@@ -77,8 +77,8 @@ int32_t Wasi::Impl::fd_read(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t
 
 int32_t Wasi::Impl::fd_write(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                              uint32_t nwritten_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdWrite, &e); err != Errno::kSuccess) return ret(err);
   const int host = e->host_fd();
   return ret(vectored(call.memory(), iov_scratch, iovs, iovs_len, nwritten_out,
                       [host](const struct iovec* v, int n) { return ::writev(host, v, n); }));
@@ -86,8 +86,9 @@ int32_t Wasi::Impl::fd_write(HostCall& call, uint32_t fd, uint32_t iovs, uint32_
 
 int32_t Wasi::Impl::fd_pread(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                              uint64_t offset, uint32_t nread_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdRead | rights::kFdSeek, &e); err != Errno::kSuccess)
+    return ret(err);
   if (offset > kMaxOffset) return ret(Errno::kInval);
   const int host = e->host_fd();
   const off_t at = static_cast<off_t>(offset);
@@ -98,8 +99,9 @@ int32_t Wasi::Impl::fd_pread(HostCall& call, uint32_t fd, uint32_t iovs, uint32_
 
 int32_t Wasi::Impl::fd_pwrite(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                               uint64_t offset, uint32_t nwritten_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdWrite | rights::kFdSeek, &e); err != Errno::kSuccess)
+    return ret(err);
   if (offset > kMaxOffset) return ret(Errno::kInval);
   const int host = e->host_fd();
   const off_t at = static_cast<off_t>(offset);
@@ -110,8 +112,6 @@ int32_t Wasi::Impl::fd_pwrite(HostCall& call, uint32_t fd, uint32_t iovs, uint32
 
 int32_t Wasi::Impl::fd_seek(HostCall& call, uint32_t fd, int64_t offset, uint32_t whence,
                             uint32_t newoffset_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
   int host_whence;
   switch (whence) {
     case kWhenceSet:
@@ -126,27 +126,52 @@ int32_t Wasi::Impl::fd_seek(HostCall& call, uint32_t fd, int64_t offset, uint32_
     default:
       return ret(Errno::kInval);
   }
-  if (!call.memory().contains(newoffset_out, sizeof(uint64_t))) return ret(Errno::kFault);
+  return ret(seek(call, fd, offset, host_whence, newoffset_out));
+}
+
+int32_t Wasi::Impl::fd_seek_preview0(HostCall& call, uint32_t fd, int64_t offset, uint32_t whence,
+                                     uint32_t newoffset_out) {
+  int host_whence;
+  switch (whence) {
+    case preview0::kWhenceSet:
+      host_whence = SEEK_SET;
+      break;
+    case preview0::kWhenceCur:
+      host_whence = SEEK_CUR;
+      break;
+    case preview0::kWhenceEnd:
+      host_whence = SEEK_END;
+      break;
+    default:
+      return ret(Errno::kInval);
+  }
+  return ret(seek(call, fd, offset, host_whence, newoffset_out));
+}
+
+Errno Wasi::Impl::seek(HostCall& call, uint32_t fd, int64_t offset, int host_whence,
+                       uint32_t newoffset_out) {
+  // Reading the offset (SEEK_CUR by 0) needs fd_tell or fd_seek; moving it needs fd_seek.
+  const bool tell_only = offset == 0 && host_whence == SEEK_CUR;
+  FdEntry* e;
+  if (Errno err = lookup(fd, 0, &e); err != Errno::kSuccess) return err;
+  if (!e->has(rights::kFdSeek) && !(tell_only && e->has(rights::kFdTell))) {
+    return Errno::kNotcapable;
+  }
+  if (!call.memory().contains(newoffset_out, sizeof(uint64_t))) return Errno::kFault;
   off_t result = ::lseek(e->host_fd(), offset, host_whence);
-  if (result < 0) return ret(last_host_errno());
+  if (result < 0) return last_host_errno();
   (void)call.memory().write(newoffset_out, static_cast<uint64_t>(result));
-  return ret(Errno::kSuccess);
+  return Errno::kSuccess;
 }
 
 int32_t Wasi::Impl::fd_tell(HostCall& call, uint32_t fd, uint32_t offset_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
-  if (!call.memory().contains(offset_out, sizeof(uint64_t))) return ret(Errno::kFault);
-  off_t result = ::lseek(e->host_fd(), 0, SEEK_CUR);
-  if (result < 0) return ret(last_host_errno());
-  (void)call.memory().write(offset_out, static_cast<uint64_t>(result));
-  return ret(Errno::kSuccess);
+  return ret(seek(call, fd, 0, SEEK_CUR, offset_out));
 }
 
 int32_t Wasi::Impl::fd_advise(HostCall&, uint32_t fd, uint64_t offset, uint64_t len,
                               uint32_t advice) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdAdvise, &e); err != Errno::kSuccess) return ret(err);
   int host_advice;
   switch (advice) {
     case kAdviceNormal:
@@ -177,8 +202,8 @@ int32_t Wasi::Impl::fd_advise(HostCall&, uint32_t fd, uint64_t offset, uint64_t 
 }
 
 int32_t Wasi::Impl::fd_allocate(HostCall&, uint32_t fd, uint64_t offset, uint64_t len) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdAllocate, &e); err != Errno::kSuccess) return ret(err);
   if (offset > kMaxOffset || len > kMaxOffset - offset) return ret(Errno::kFbig);
   if (len == 0) return ret(Errno::kInval);
   int err = ::posix_fallocate(e->host_fd(), static_cast<off_t>(offset), static_cast<off_t>(len));
@@ -194,20 +219,20 @@ int32_t Wasi::Impl::fd_renumber(HostCall&, uint32_t fd, uint32_t to) {
 }
 
 int32_t Wasi::Impl::fd_datasync(HostCall&, uint32_t fd) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdDatasync, &e); err != Errno::kSuccess) return ret(err);
   return ret(::fdatasync(e->host_fd()) == 0 ? Errno::kSuccess : last_host_errno());
 }
 
 int32_t Wasi::Impl::fd_sync(HostCall&, uint32_t fd) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdSync, &e); err != Errno::kSuccess) return ret(err);
   return ret(::fsync(e->host_fd()) == 0 ? Errno::kSuccess : last_host_errno());
 }
 
 int32_t Wasi::Impl::fd_fdstat_get(HostCall& call, uint32_t fd, uint32_t out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, 0, &e); err != Errno::kSuccess) return ret(err);
   struct stat st;
   if (::fstat(e->host_fd(), &st) != 0) return ret(last_host_errno());
   int status = ::fcntl(e->host_fd(), F_GETFL);
@@ -220,23 +245,19 @@ int32_t Wasi::Impl::fd_fdstat_get(HostCall& call, uint32_t fd, uint32_t out) {
   } else if (status & O_DSYNC) {
     flags |= fdflags::kDsync;
   }
-  const Filetype type = filetype_of(st.st_mode, e->host_fd());
-  uint64_t base = rights::kAll;
-  // wasi-libc's isatty() looks for a character device without seek/tell rights.
-  if (type == Filetype::kCharacterDevice && ::isatty(e->host_fd())) {
-    base &= ~(rights::kFdSeek | rights::kFdTell);
-  }
   uint8_t bytes[layout::kFdstatSize] = {};
-  put<uint8_t>(bytes, layout::kFdstatFiletype, static_cast<uint8_t>(type));
+  put<uint8_t>(bytes, layout::kFdstatFiletype,
+               static_cast<uint8_t>(filetype_of(st.st_mode, e->host_fd())));
   put<uint16_t>(bytes, layout::kFdstatFlags, flags);
-  put<uint64_t>(bytes, layout::kFdstatRightsBase, base);
-  put<uint64_t>(bytes, layout::kFdstatRightsInheriting, rights::kAll);
+  put<uint64_t>(bytes, layout::kFdstatRightsBase, e->rights().base);
+  put<uint64_t>(bytes, layout::kFdstatRightsInheriting, e->rights().inheriting);
   return ret(call.memory().write_bytes(out, bytes, sizeof bytes) ? Errno::kSuccess : Errno::kFault);
 }
 
 int32_t Wasi::Impl::fd_fdstat_set_flags(HostCall&, uint32_t fd, uint32_t flags) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdFdstatSetFlags, &e); err != Errno::kSuccess)
+    return ret(err);
   if ((flags & ~uint32_t{fdflags::kAll}) != 0) return ret(Errno::kInval);
   int status = ::fcntl(e->host_fd(), F_GETFL);
   if (status < 0) return ret(last_host_errno());
@@ -263,26 +284,23 @@ int32_t Wasi::Impl::fd_fdstat_set_flags(HostCall&, uint32_t fd, uint32_t flags) 
 
 int32_t Wasi::Impl::fd_fdstat_set_rights(HostCall&, uint32_t fd, uint64_t base,
                                          uint64_t inheriting) {
-  if (entry(fd) == nullptr) return ret(Errno::kBadf);
-  // Every fd holds all rights; dropping some is accepted (and not enforced: the host fd's
-  // access mode is what limits it), asking for unknown ones is not.
-  if ((base & ~rights::kAll) != 0 || (inheriting & ~rights::kAll) != 0) {
-    return ret(Errno::kNotcapable);
-  }
-  return ret(Errno::kSuccess);
+  FdEntry* e;
+  if (Errno err = lookup(fd, 0, &e); err != Errno::kSuccess) return ret(err);
+  return ret(e->narrow_rights({base, inheriting}));
 }
 
-int32_t Wasi::Impl::fd_filestat_get(HostCall& call, uint32_t fd, uint32_t out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+Errno Wasi::Impl::fd_filestat(HostCall& call, uint32_t fd, uint32_t out, Abi abi) {
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdFilestatGet, &e); err != Errno::kSuccess) return err;
   struct stat st;
-  if (::fstat(e->host_fd(), &st) != 0) return ret(last_host_errno());
-  return ret(write_filestat(call.memory(), out, st, e->host_fd()));
+  if (::fstat(e->host_fd(), &st) != 0) return last_host_errno();
+  return write_filestat(call.memory(), out, st, e->host_fd(), abi);
 }
 
 int32_t Wasi::Impl::fd_filestat_set_size(HostCall&, uint32_t fd, uint64_t size) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdFilestatSetSize, &e); err != Errno::kSuccess)
+    return ret(err);
   if (size > kMaxOffset) return ret(Errno::kFbig);
   int r;
   do {
@@ -293,8 +311,9 @@ int32_t Wasi::Impl::fd_filestat_set_size(HostCall&, uint32_t fd, uint64_t size) 
 
 int32_t Wasi::Impl::fd_filestat_set_times(HostCall&, uint32_t fd, uint64_t atim, uint64_t mtim,
                                           uint32_t fst_flags) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdFilestatSetTimes, &e); err != Errno::kSuccess)
+    return ret(err);
   struct timespec times[2];
   Errno err = times_from_fstflags(atim, mtim, fst_flags, times);
   if (err != Errno::kSuccess) return ret(err);
@@ -326,8 +345,8 @@ int32_t Wasi::Impl::fd_prestat_dir_name(HostCall& call, uint32_t fd, uint32_t pa
 
 int32_t Wasi::Impl::fd_readdir(HostCall& call, uint32_t fd, uint32_t buf, uint32_t buf_len,
                                uint64_t cookie, uint32_t bufused_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = lookup(fd, rights::kFdReaddir, &e); err != Errno::kSuccess) return ret(err);
   GuestMemory& memory = call.memory();
   auto out = memory.slice(buf, buf_len);
   if (!out || !memory.contains(bufused_out, sizeof(uint32_t))) return ret(Errno::kFault);

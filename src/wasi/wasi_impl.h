@@ -45,19 +45,34 @@ Errno read_guest_string(const GuestMemory& memory, uint32_t ptr, uint32_t len, s
 // The WASI filetype of a host file (`fd` is only used to tell datagram sockets apart).
 Filetype filetype_of(mode_t mode, int fd) noexcept;
 
-// Writes a __wasi_filestat_t for `st` at `out` (`fd`, when known, tells socket kinds apart).
-Errno write_filestat(GuestMemory& memory, uint32_t out, const struct stat& st,
-                     int fd = -1) noexcept;
+// Writes a __wasi_filestat_t for `st` at `out` in `abi`'s layout (`fd`, when known, tells
+// socket kinds apart).
+Errno write_filestat(GuestMemory& memory, uint32_t out, const struct stat& st, int fd,
+                     Abi abi) noexcept;
 
 // Converts fd/path_filestat_set_times arguments to utimensat(2) times.
 Errno times_from_fstflags(uint64_t atim, uint64_t mtim, uint32_t fst_flags,
                           struct timespec times[2]) noexcept;
+
+// The rights that apply to the host fd's kind of file (rights::kDirectory, kRegularFile, ...).
+uint64_t applicable_rights(int host_fd) noexcept;
 
 struct Wasi::Impl {
   explicit Impl(WasiConfig config);
 
   // The entry behind a guest fd (nullptr when not open).
   FdEntry* entry(uint32_t fd) const noexcept { return fds.get(fd); }
+  // The entry behind `fd` when it holds every right in `required`: kBadf when not open,
+  // kNotcapable when a right is missing.
+  Errno lookup(uint32_t fd, uint64_t required, FdEntry** out) const noexcept {
+    FdEntry* e = fds.get(fd);
+    if (e == nullptr) return Errno::kBadf;
+    if (!e->has(required)) return Errno::kNotcapable;
+    *out = e;
+    return Errno::kSuccess;
+  }
+  // Like lookup, for the sock_* calls: kNotsock when `fd` is open but not a socket.
+  Errno socket_lookup(uint32_t fd, uint64_t required, FdEntry** out) const noexcept;
 
   WasiConfig config;
   FdTable fds;
@@ -84,7 +99,25 @@ struct Wasi::Impl {
 
   // wasi_poll.cc
   int32_t poll_oneoff(HostCall& call, uint32_t in, uint32_t out, uint32_t nsubscriptions,
-                      uint32_t nevents_out);
+                      uint32_t nevents_out) {
+    return ret(poll(call, in, out, nsubscriptions, nevents_out, Abi::kPreview1));
+  }
+
+  // wasi_unstable (preview0) where it differs from preview1; every other preview0 import is
+  // the preview1 function itself.
+  int32_t fd_seek_preview0(HostCall& call, uint32_t fd, int64_t offset, uint32_t whence,
+                           uint32_t newoffset_out);
+  int32_t fd_filestat_get_preview0(HostCall& call, uint32_t fd, uint32_t out) {
+    return ret(fd_filestat(call, fd, out, Abi::kPreview0));
+  }
+  int32_t path_filestat_get_preview0(HostCall& call, uint32_t fd, uint32_t flags, uint32_t path,
+                                     uint32_t path_len, uint32_t out) {
+    return ret(path_filestat(call, fd, flags, path, path_len, out, Abi::kPreview0));
+  }
+  int32_t poll_oneoff_preview0(HostCall& call, uint32_t in, uint32_t out, uint32_t nsubscriptions,
+                               uint32_t nevents_out) {
+    return ret(poll(call, in, out, nsubscriptions, nevents_out, Abi::kPreview0));
+  }
 
   // wasi_fd.cc: operations on open fds.
   int32_t fd_advise(HostCall& call, uint32_t fd, uint64_t offset, uint64_t len, uint32_t advice);
@@ -94,7 +127,9 @@ struct Wasi::Impl {
   int32_t fd_fdstat_get(HostCall& call, uint32_t fd, uint32_t out);
   int32_t fd_fdstat_set_flags(HostCall& call, uint32_t fd, uint32_t flags);
   int32_t fd_fdstat_set_rights(HostCall& call, uint32_t fd, uint64_t base, uint64_t inheriting);
-  int32_t fd_filestat_get(HostCall& call, uint32_t fd, uint32_t out);
+  int32_t fd_filestat_get(HostCall& call, uint32_t fd, uint32_t out) {
+    return ret(fd_filestat(call, fd, out, Abi::kPreview1));
+  }
   int32_t fd_filestat_set_size(HostCall& call, uint32_t fd, uint64_t size);
   int32_t fd_filestat_set_times(HostCall& call, uint32_t fd, uint64_t atim, uint64_t mtim,
                                 uint32_t fst_flags);
@@ -119,7 +154,9 @@ struct Wasi::Impl {
   // wasi_path.cc: operations on paths, all resolved through `resolver`.
   int32_t path_create_directory(HostCall& call, uint32_t fd, uint32_t path, uint32_t path_len);
   int32_t path_filestat_get(HostCall& call, uint32_t fd, uint32_t flags, uint32_t path,
-                            uint32_t path_len, uint32_t out);
+                            uint32_t path_len, uint32_t out) {
+    return ret(path_filestat(call, fd, flags, path, path_len, out, Abi::kPreview1));
+  }
   int32_t path_filestat_set_times(HostCall& call, uint32_t fd, uint32_t flags, uint32_t path,
                                   uint32_t path_len, uint64_t atim, uint64_t mtim,
                                   uint32_t fst_flags);
@@ -139,12 +176,21 @@ struct Wasi::Impl {
   int32_t path_unlink_file(HostCall& call, uint32_t fd, uint32_t path, uint32_t path_len);
 
  private:
-  // Reads the guest path and opens its parent beneath directory fd `fd` (wasi_path.cc).
-  Errno parent_of(HostCall& call, uint32_t fd, uint32_t path, uint32_t path_len, Errno dotdot_error,
-                  ParentDir* out);
-  // Reads the guest path and checks `fd` is open; `dirfd` gets its host fd.
-  Errno guest_path(HostCall& call, uint32_t fd, uint32_t path, uint32_t path_len, int* dirfd,
-                   std::string* out);
+  // The bodies shared by both ABIs (wasi_fd.cc, wasi_path.cc, wasi_poll.cc).
+  Errno fd_filestat(HostCall& call, uint32_t fd, uint32_t out, Abi abi);
+  Errno path_filestat(HostCall& call, uint32_t fd, uint32_t flags, uint32_t path, uint32_t path_len,
+                      uint32_t out, Abi abi);
+  Errno poll(HostCall& call, uint32_t in, uint32_t out, uint32_t nsubscriptions,
+             uint32_t nevents_out, Abi abi);
+  // fd_seek and fd_tell: `host_whence` is SEEK_SET, SEEK_CUR or SEEK_END.
+  Errno seek(HostCall& call, uint32_t fd, int64_t offset, int host_whence, uint32_t newoffset_out);
+  // Reads the guest path and opens its parent beneath directory fd `fd`, which must hold the
+  // rights in `required` (wasi_path.cc).
+  Errno parent_of(HostCall& call, uint32_t fd, uint64_t required, uint32_t path, uint32_t path_len,
+                  Errno dotdot_error, ParentDir* out);
+  // Reads the guest path and checks `fd` is open with the rights in `required`; `dir` gets it.
+  Errno guest_path(HostCall& call, uint32_t fd, uint64_t required, uint32_t path, uint32_t path_len,
+                   FdEntry** dir, std::string* out);
 };
 
 }  // namespace nnwasm::wasi

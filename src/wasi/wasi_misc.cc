@@ -130,8 +130,10 @@ int32_t Wasi::Impl::sched_yield(HostCall&) {
 }
 
 int32_t Wasi::Impl::sock_accept(HostCall& call, uint32_t fd, uint32_t flags, uint32_t fd_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = socket_lookup(fd, rights::kSockAccept, &e); err != Errno::kSuccess) {
+    return ret(err);
+  }
   if ((flags & ~uint32_t{fdflags::kNonblock}) != 0) return ret(Errno::kInval);
   if (!call.memory().contains(fd_out, sizeof(uint32_t))) return ret(Errno::kFault);
   int accept_flags = SOCK_CLOEXEC | ((flags & fdflags::kNonblock) ? SOCK_NONBLOCK : 0);
@@ -140,17 +142,24 @@ int32_t Wasi::Impl::sock_accept(HostCall& call, uint32_t fd, uint32_t flags, uin
     host = ::accept4(e->host_fd(), nullptr, nullptr, accept_flags);
   } while (host < 0 && errno == EINTR);
   if (host < 0) return ret(last_host_errno());
+  UniqueFd connection(host);
+  // A connection gets the socket rights its listener passes on.
+  const Rights connection_rights{rights::kSocket & e->rights().inheriting, 0};
+  auto accepted = std::make_unique<FdEntry>(connection.get(), true, connection_rights);
+  connection.release();
   uint32_t guest_fd;
-  Errno err = fds.insert(std::make_unique<FdEntry>(host, true), &guest_fd);
-  if (err != Errno::kSuccess) return ret(err);
+  Errno err = fds.insert(std::move(accepted), &guest_fd);
+  if (err != Errno::kSuccess) return ret(err);  // the entry closes the connection
   (void)call.memory().write(fd_out, guest_fd);
   return ret(Errno::kSuccess);
 }
 
 int32_t Wasi::Impl::sock_recv(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                               uint32_t ri_flags, uint32_t datalen_out, uint32_t roflags_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = socket_lookup(fd, rights::kFdRead, &e); err != Errno::kSuccess) {
+    return ret(err);
+  }
   if ((ri_flags & ~uint32_t{kRiRecvPeek | kRiRecvWaitall}) != 0) return ret(Errno::kInval);
   GuestMemory& memory = call.memory();
   if (!memory.contains(datalen_out, 4) || !memory.contains(roflags_out, 2)) {
@@ -177,8 +186,10 @@ int32_t Wasi::Impl::sock_recv(HostCall& call, uint32_t fd, uint32_t iovs, uint32
 
 int32_t Wasi::Impl::sock_send(HostCall& call, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                               uint32_t si_flags, uint32_t datalen_out) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = socket_lookup(fd, rights::kFdWrite, &e); err != Errno::kSuccess) {
+    return ret(err);
+  }
   if (si_flags != 0) return ret(Errno::kInval);  // preview1 defines no siflags
   GuestMemory& memory = call.memory();
   if (!memory.contains(datalen_out, 4)) return ret(Errno::kFault);
@@ -198,8 +209,10 @@ int32_t Wasi::Impl::sock_send(HostCall& call, uint32_t fd, uint32_t iovs, uint32
 }
 
 int32_t Wasi::Impl::sock_shutdown(HostCall&, uint32_t fd, uint32_t how) {
-  FdEntry* e = entry(fd);
-  if (e == nullptr) return ret(Errno::kBadf);
+  FdEntry* e;
+  if (Errno err = socket_lookup(fd, rights::kSockShutdown, &e); err != Errno::kSuccess) {
+    return ret(err);
+  }
   int host_how;
   switch (how) {
     case kSdRd:

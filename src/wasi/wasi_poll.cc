@@ -28,6 +28,20 @@ struct Event {
   uint16_t flags = 0;
 };
 
+// Where a subscription's fields lie (the clock variant differs between the ABIs).
+struct SubscriptionLayout {
+  uint32_t size;
+  uint32_t clock_id;
+  uint32_t clock_timeout;
+  uint32_t clock_flags;
+};
+constexpr SubscriptionLayout kPreview1Layout{
+    layout::kSubscriptionSize, layout::kSubscriptionClockId, layout::kSubscriptionClockTimeout,
+    layout::kSubscriptionClockFlags};
+constexpr SubscriptionLayout kPreview0Layout{
+    preview0::layout::kSubscriptionSize, preview0::layout::kSubscriptionClockId,
+    preview0::layout::kSubscriptionClockTimeout, preview0::layout::kSubscriptionClockFlags};
+
 struct ClockWait {
   uint64_t userdata;
   uint64_t deadline;  // CLOCK_MONOTONIC nanoseconds
@@ -77,15 +91,16 @@ uint64_t readable_bytes(int fd) noexcept {
 
 }  // namespace
 
-int32_t Wasi::Impl::poll_oneoff(HostCall& call, uint32_t in, uint32_t out, uint32_t nsubscriptions,
-                                uint32_t nevents_out) {
-  if (nsubscriptions == 0) return ret(Errno::kInval);
-  if (nsubscriptions > kMaxSubscriptions) return ret(Errno::kNotsup);
+Errno Wasi::Impl::poll(HostCall& call, uint32_t in, uint32_t out, uint32_t nsubscriptions,
+                       uint32_t nevents_out, Abi abi) {
+  if (nsubscriptions == 0) return Errno::kInval;
+  if (nsubscriptions > kMaxSubscriptions) return Errno::kNotsup;
+  const SubscriptionLayout& sl = abi == Abi::kPreview0 ? kPreview0Layout : kPreview1Layout;
   GuestMemory& memory = call.memory();
-  auto subs = memory.slice(in, uint64_t{nsubscriptions} * layout::kSubscriptionSize);
+  auto subs = memory.slice(in, uint64_t{nsubscriptions} * sl.size);
   if (!subs || !memory.contains(out, uint64_t{nsubscriptions} * layout::kEventSize) ||
       !memory.contains(nevents_out, sizeof(uint32_t))) {
-    return ret(Errno::kFault);
+    return Errno::kFault;
   }
 
   std::vector<Event> events;  // ready now (errors included)
@@ -94,13 +109,13 @@ int32_t Wasi::Impl::poll_oneoff(HostCall& call, uint32_t in, uint32_t out, uint3
   std::vector<struct pollfd> pollfds;
   const uint64_t start = now_ns(CLOCK_MONOTONIC);
   for (uint32_t i = 0; i < nsubscriptions; ++i) {
-    const uint8_t* sub = subs->data() + size_t{i} * layout::kSubscriptionSize;
+    const uint8_t* sub = subs->data() + size_t{i} * sl.size;
     const uint64_t userdata = get<uint64_t>(sub, layout::kSubscriptionUserdata);
     const uint8_t tag = get<uint8_t>(sub, layout::kSubscriptionTag);
     if (tag == kEventClock) {
-      const uint32_t id = get<uint32_t>(sub, layout::kSubscriptionClockId);
-      const uint64_t timeout = get<uint64_t>(sub, layout::kSubscriptionClockTimeout);
-      const uint16_t flags = get<uint16_t>(sub, layout::kSubscriptionClockFlags);
+      const uint32_t id = get<uint32_t>(sub, sl.clock_id);
+      const uint64_t timeout = get<uint64_t>(sub, sl.clock_timeout);
+      const uint16_t flags = get<uint16_t>(sub, sl.clock_flags);
       uint64_t remaining;
       if (id == kClockRealtime || id == kClockMonotonic) {
         if (flags & kSubclockAbstime) {
@@ -117,16 +132,19 @@ int32_t Wasi::Impl::poll_oneoff(HostCall& call, uint32_t in, uint32_t out, uint3
       }
     } else if (tag == kEventFdRead || tag == kEventFdWrite) {
       const uint32_t fd = get<uint32_t>(sub, layout::kSubscriptionFd);
-      FdEntry* e = entry(fd);
-      if (e == nullptr) {
-        events.push_back({userdata, Errno::kBadf, tag, 0, 0});
+      // Subscribing needs poll_fd_readwrite plus the right to do what is waited for.
+      const uint64_t needed =
+          rights::kPollFdReadwrite | (tag == kEventFdRead ? rights::kFdRead : rights::kFdWrite);
+      FdEntry* e;
+      if (Errno err = lookup(fd, needed, &e); err != Errno::kSuccess) {
+        events.push_back({userdata, err, tag, 0, 0});
         continue;
       }
       short wanted = tag == kEventFdRead ? POLLIN : POLLOUT;
       fd_waits.push_back({userdata, tag, pollfds.size()});
       pollfds.push_back({e->host_fd(), wanted, 0});
     } else {
-      return ret(Errno::kInval);
+      return Errno::kInval;
     }
   }
 
@@ -143,7 +161,7 @@ int32_t Wasi::Impl::poll_oneoff(HostCall& call, uint32_t in, uint32_t out, uint3
         ::ppoll(pollfds.data(), pollfds.size(), wait == kNever ? nullptr : &timeout, nullptr);
     if (ready < 0) {
       if (errno == EINTR) continue;
-      return ret(last_host_errno());
+      return last_host_errno();
     }
     for (const FdWait& w : fd_waits) {
       const struct pollfd& p = pollfds[w.pollfd_index];
@@ -179,7 +197,7 @@ int32_t Wasi::Impl::poll_oneoff(HostCall& call, uint32_t in, uint32_t out, uint3
     ++count;
   }
   (void)memory.write(nevents_out, count);
-  return ret(Errno::kSuccess);
+  return Errno::kSuccess;
 }
 
 }  // namespace nnwasm::wasi

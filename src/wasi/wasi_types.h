@@ -141,7 +141,32 @@ inline constexpr uint64_t kAll = (1ull << 30) - 1;
 // Rights whose presence makes path_open ask the host for read or write access.
 inline constexpr uint64_t kReadAccess = kFdRead | kFdReaddir;
 inline constexpr uint64_t kWriteAccess = kFdDatasync | kFdWrite | kFdAllocate | kFdFilestatSetSize;
+
+// The rights that apply to each kind of fd: an fd never holds rights outside its kind's set
+// (fd_fdstat_get on a directory shows no fd_read; path_open trims what does not apply).
+inline constexpr uint64_t kRegularFile =
+    kFdDatasync | kFdRead | kFdSeek | kFdFdstatSetFlags | kFdSync | kFdTell | kFdWrite | kFdAdvise |
+    kFdAllocate | kFdFilestatGet | kFdFilestatSetSize | kFdFilestatSetTimes | kPollFdReadwrite;
+inline constexpr uint64_t kDirectory =
+    kFdFdstatSetFlags | kFdSync | kPathCreateDirectory | kPathCreateFile | kPathLinkSource |
+    kPathLinkTarget | kPathOpen | kFdReaddir | kPathReadlink | kPathRenameSource |
+    kPathRenameTarget | kPathFilestatGet | kPathFilestatSetSize | kPathFilestatSetTimes |
+    kFdFilestatGet | kFdFilestatSetTimes | kPathSymlink | kPathRemoveDirectory | kPathUnlinkFile;
+// A terminal cannot seek: wasi-libc's isatty() is "character device without seek/tell".
+inline constexpr uint64_t kTty = kRegularFile & ~(kFdSeek | kFdTell);
+// Pipes, FIFOs and other devices: like files (the host call reports ESPIPE where it applies).
+inline constexpr uint64_t kOther = kRegularFile;
+inline constexpr uint64_t kSocket =
+    kFdRead | kFdWrite | kFdFdstatSetFlags | kFdFilestatGet | kPollFdReadwrite | kSockShutdown;
+inline constexpr uint64_t kListeningSocket = kSocket | kSockAccept;
 }  // namespace rights
+
+// The rights an fd holds: `base` for operations on it, `inheriting` the most that fds opened
+// through it (path_open) may get. fd_fdstat_set_rights can only take rights away.
+struct Rights {
+  uint64_t base = 0;
+  uint64_t inheriting = 0;
+};
 
 // __wasi_fdflags_t bits.
 namespace fdflags {
@@ -262,5 +287,36 @@ inline constexpr uint32_t kEventType = 10;
 inline constexpr uint32_t kEventNbytes = 16;
 inline constexpr uint32_t kEventFlags = 24;
 }  // namespace layout
+
+// Which import module a call came through: wasi_snapshot_preview1, or wasi_unstable (preview0),
+// which differs only in the whence numbering and the filestat and subscription layouts below.
+enum class Abi : uint8_t { kPreview1, kPreview0 };
+
+namespace preview0 {
+// __wasi_whence_t in preview0.
+inline constexpr uint32_t kWhenceCur = 0;
+inline constexpr uint32_t kWhenceEnd = 1;
+inline constexpr uint32_t kWhenceSet = 2;
+namespace layout {
+// __wasi_filestat_t: nlink is a u32 (linkcount_t), so the fields after it move up by 4.
+inline constexpr uint32_t kFilestatSize = 56;
+inline constexpr uint32_t kFilestatNlink = 20;
+inline constexpr uint32_t kFilestatSizeField = 24;
+inline constexpr uint32_t kFilestatAtim = 32;
+inline constexpr uint32_t kFilestatMtim = 40;
+inline constexpr uint32_t kFilestatCtim = 48;
+// __wasi_subscription_t: the clock variant starts with a u64 `identifier`.
+inline constexpr uint32_t kSubscriptionSize = 56;
+inline constexpr uint32_t kSubscriptionClockId = 24;
+inline constexpr uint32_t kSubscriptionClockTimeout = 32;
+inline constexpr uint32_t kSubscriptionClockPrecision = 40;
+inline constexpr uint32_t kSubscriptionClockFlags = 48;
+}  // namespace layout
+}  // namespace preview0
+
+// The size of __wasi_filestat_t in `abi`.
+constexpr uint32_t filestat_size(Abi abi) noexcept {
+  return abi == Abi::kPreview0 ? preview0::layout::kFilestatSize : layout::kFilestatSize;
+}
 
 }  // namespace nnwasm::wasi

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <stdexcept>
@@ -14,7 +15,7 @@
 namespace nnwasm::test {
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
-                          const std::string& cwd) {
+                          const std::string& cwd, int timeout_s) {
   std::signal(SIGPIPE, SIG_IGN);  // the child may exit without reading its stdin
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
@@ -48,9 +49,25 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   }
   int out_fd = out_pipe[0], err_fd = err_pipe[0];
   char buffer[65536];
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(timeout_s);
   while (out_fd >= 0 || err_fd >= 0) {
     pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
-    if (poll(fds, 3, -1) < 0 && errno != EINTR) break;
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        // Killed, it closes its pipes: the loop ends once they are drained.
+        if (!result.timed_out) kill(pid, SIGKILL);
+        result.timed_out = true;
+        left = std::chrono::milliseconds(1000);
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    int ready = poll(fds, 3, wait_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready == 0 && result.timed_out) break;  // pipes held open by something else
+    if (ready <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       int& fd = i == 0 ? out_fd : err_fd;
       if (fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -72,7 +89,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
       }
     }
   }
-  if (in_fd >= 0) close(in_fd);
+  for (int fd : {in_fd, out_fd, err_fd}) {
+    if (fd >= 0) close(fd);
+  }
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -7,14 +7,16 @@
 namespace nnwasm::test {
 
 struct ProcessResult {
-  int exit_code = -1;  // the exit status, or 128 + signal when killed by a signal
-  std::string out;     // everything written to stdout
-  std::string err;     // everything written to stderr
+  int exit_code = -1;      // the exit status, or 128 + signal when killed by a signal
+  std::string out;         // everything written to stdout
+  std::string err;         // everything written to stderr
+  bool timed_out = false;  // killed (SIGKILL) after `timeout_s`
 };
 
 // Runs argv[0] (searched in PATH) with `input` on stdin; an empty `cwd` keeps the current one.
+// With `timeout_s` > 0 the process is killed when it runs longer than that.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
-                          const std::string& cwd = {});
+                          const std::string& cwd = {}, int timeout_s = 0);
 
 // Paths baked in by CMake.
 std::string nnwasm_binary();

@@ -26,20 +26,26 @@ int fresh_fd() {
 TEST(FdTable, AllocatesTheLowestFreeFd) {
   FdTable table;
   for (uint32_t i = 0; i < 3; ++i) {
-    ASSERT_EQ(table.insert_at(i, std::make_unique<FdEntry>(fresh_fd(), true)), Errno::kSuccess);
+    ASSERT_EQ(table.insert_at(i, std::make_unique<FdEntry>(fresh_fd(), true, Rights{})),
+              Errno::kSuccess);
   }
   uint32_t fd = 99;
-  ASSERT_EQ(table.insert(std::make_unique<FdEntry>(fresh_fd(), true), &fd), Errno::kSuccess);
+  ASSERT_EQ(table.insert(std::make_unique<FdEntry>(fresh_fd(), true, Rights{}), &fd),
+            Errno::kSuccess);
   EXPECT_EQ(fd, 3u);
   ASSERT_EQ(table.close(1), Errno::kSuccess);
-  ASSERT_EQ(table.insert(std::make_unique<FdEntry>(fresh_fd(), true), &fd), Errno::kSuccess);
+  ASSERT_EQ(table.insert(std::make_unique<FdEntry>(fresh_fd(), true, Rights{}), &fd),
+            Errno::kSuccess);
   EXPECT_EQ(fd, 1u);
-  ASSERT_EQ(table.insert(std::make_unique<FdEntry>(fresh_fd(), true), &fd), Errno::kSuccess);
+  ASSERT_EQ(table.insert(std::make_unique<FdEntry>(fresh_fd(), true, Rights{}), &fd),
+            Errno::kSuccess);
   EXPECT_EQ(fd, 4u);
   EXPECT_EQ(table.open_count(), 5u);
-  EXPECT_EQ(table.insert_at(4, std::make_unique<FdEntry>(fresh_fd(), true)), Errno::kBadf);
-  EXPECT_EQ(table.insert_at(FdTable::kMaxFds, std::make_unique<FdEntry>(fresh_fd(), true)),
+  EXPECT_EQ(table.insert_at(4, std::make_unique<FdEntry>(fresh_fd(), true, Rights{})),
             Errno::kBadf);
+  EXPECT_EQ(
+      table.insert_at(FdTable::kMaxFds, std::make_unique<FdEntry>(fresh_fd(), true, Rights{})),
+      Errno::kBadf);
 }
 
 TEST(FdTable, CloseReleasesOwnedHostFdsOnly) {
@@ -47,9 +53,10 @@ TEST(FdTable, CloseReleasesOwnedHostFdsOnly) {
   int owned = fresh_fd();
   {
     FdTable table;
-    ASSERT_EQ(table.insert_at(0, std::make_unique<FdEntry>(stdio_like, false)), Errno::kSuccess);
+    ASSERT_EQ(table.insert_at(0, std::make_unique<FdEntry>(stdio_like, false, Rights{})),
+              Errno::kSuccess);
     uint32_t fd;
-    ASSERT_EQ(table.insert(std::make_unique<FdEntry>(owned, true), &fd), Errno::kSuccess);
+    ASSERT_EQ(table.insert(std::make_unique<FdEntry>(owned, true, Rights{}), &fd), Errno::kSuccess);
     EXPECT_EQ(table.close(0), Errno::kSuccess);
     EXPECT_TRUE(host_fd_open(stdio_like));
     EXPECT_EQ(table.get(0), nullptr);
@@ -57,7 +64,8 @@ TEST(FdTable, CloseReleasesOwnedHostFdsOnly) {
     EXPECT_EQ(table.close(12345), Errno::kBadf);
     EXPECT_EQ(table.close(fd), Errno::kSuccess);
     EXPECT_FALSE(host_fd_open(owned));
-    ASSERT_EQ(table.insert_at(2, std::make_unique<FdEntry>(stdio_like, false)), Errno::kSuccess);
+    ASSERT_EQ(table.insert_at(2, std::make_unique<FdEntry>(stdio_like, false, Rights{})),
+              Errno::kSuccess);
   }
   EXPECT_TRUE(host_fd_open(stdio_like));  // the table's destruction leaves it alone too
   ::close(stdio_like);
@@ -67,8 +75,8 @@ TEST(FdTable, Renumber) {
   FdTable table;
   int a = fresh_fd();
   int b = fresh_fd();
-  ASSERT_EQ(table.insert_at(3, std::make_unique<FdEntry>(a, true)), Errno::kSuccess);
-  ASSERT_EQ(table.insert_at(4, std::make_unique<FdEntry>(b, true)), Errno::kSuccess);
+  ASSERT_EQ(table.insert_at(3, std::make_unique<FdEntry>(a, true, Rights{})), Errno::kSuccess);
+  ASSERT_EQ(table.insert_at(4, std::make_unique<FdEntry>(b, true, Rights{})), Errno::kSuccess);
   EXPECT_EQ(table.renumber(3, 5), Errno::kBadf);  // the target must be open
   EXPECT_EQ(table.renumber(7, 4), Errno::kBadf);
   EXPECT_EQ(table.renumber(3, 3), Errno::kSuccess);
@@ -81,7 +89,7 @@ TEST(FdTable, Renumber) {
 }
 
 TEST(FdTable, PreopenName) {
-  FdEntry entry(fresh_fd(), true);
+  FdEntry entry(fresh_fd(), true, Rights{});
   EXPECT_FALSE(entry.is_preopen());
   entry.set_preopen("/sandbox");
   EXPECT_TRUE(entry.is_preopen());
@@ -105,7 +113,7 @@ TEST(FdTable, DirectoryStreamFollowsCookies) {
   tree.write("a", "");
   tree.write("b", "");
   tree.mkdir("c");
-  FdEntry entry(tree.open_dir(""), true);
+  FdEntry entry(tree.open_dir(""), true, Rights{});
   ASSERT_GE(entry.host_fd(), 0);
   DIR* dir = nullptr;
   ASSERT_EQ(entry.dir_stream_at(kDircookieStart, &dir), Errno::kSuccess);
@@ -124,7 +132,7 @@ TEST(FdTable, DirectoryStreamFollowsCookies) {
 TEST(FdTable, DirectoryStreamOnAFileFails) {
   testing::TempTree tree;
   tree.write("f", "x");
-  FdEntry entry(::open((tree / "f").c_str(), O_RDONLY | O_CLOEXEC), true);
+  FdEntry entry(::open((tree / "f").c_str(), O_RDONLY | O_CLOEXEC), true, Rights{});
   DIR* dir = nullptr;
   EXPECT_EQ(entry.dir_stream_at(0, &dir), Errno::kNotdir);
 }
