@@ -40,7 +40,7 @@ class SandboxTree : public ::testing::Test {
   std::set<std::string> outside_state() const {
     std::set<std::string> state;
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
-      fs::path rel = fs::relative(entry.path(), root);
+      fs::path rel = entry.path().lexically_relative(root);  // never through a symlink
       if (*rel.begin() == "sandbox") continue;
       std::string item = rel.string();
       if (entry.is_regular_file()) {
@@ -128,4 +128,15 @@ TEST(WasiGuests, StdinIsEchoedByteExact) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.size(), input.size());
   EXPECT_TRUE(r.out == input);
+}
+
+TEST_F(SandboxTree, PreviewZeroGuestSeesItsOwnLayouts) {
+  // The guest imports wasi_unstable and checks whence numbering, the 56-byte filestat and the
+  // preview0 subscription itself; its exit code names the first failed check.
+  auto r = run_process(
+      {nnwasm_binary(), "run", "--dir", sandbox() + "::/sandbox", guest_path("preview0_layouts")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\n");
+  std::ifstream written(root / "sandbox" / "v0.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}), "0123456789");
 }

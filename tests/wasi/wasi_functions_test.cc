@@ -425,5 +425,47 @@ TEST_F(WasiFunctions, CloseAndRenumberNeverCloseStdio) {
   EXPECT_EQ(call("fd_renumber", {1, 2}), 8);
 }
 
+TEST_F(WasiFunctions, PreviewZeroLayoutsAndWhence) {
+  module = "wasi_unstable";
+  int32_t fd = open("v0.txt", oflags::kCreat, rights::kRegularFile);
+  ASSERT_GT(fd, 3);
+  uint32_t n = put_iovecs({"0123456789"});
+  ASSERT_EQ(call("fd_write", {uint32_t(fd), kIovs, n, kOut}), 0);
+  // whence: cur = 0, end = 1, set = 2.
+  ASSERT_EQ(call("fd_seek", {uint32_t(fd), uint64_t(-3), preview0::kWhenceEnd, kOut}), 0);
+  EXPECT_EQ(u64(kOut), 7u);
+  ASSERT_EQ(call("fd_seek", {uint32_t(fd), 2, preview0::kWhenceSet, kOut}), 0);
+  EXPECT_EQ(u64(kOut), 2u);
+  ASSERT_EQ(call("fd_seek", {uint32_t(fd), 1, preview0::kWhenceCur, kOut}), 0);
+  EXPECT_EQ(u64(kOut), 3u);
+  // filestat: 56 bytes, nlink a u32 at 20, size at 24.
+  std::memset(mem.data() + kOut, 0xee, 64);
+  ASSERT_EQ(call("fd_filestat_get", {uint32_t(fd), kOut}), 0);
+  EXPECT_EQ(mem[kOut + 16], uint8_t(Filetype::kRegularFile));
+  EXPECT_EQ(u32(kOut + preview0::layout::kFilestatNlink), 1u);
+  EXPECT_EQ(u64(kOut + preview0::layout::kFilestatSizeField), 10u);
+  EXPECT_EQ(mem[kOut + 56], 0xee);  // nothing written past the preview0 struct
+  put_bytes(kPath, "v0.txt");
+  ASSERT_EQ(call("path_filestat_get", {3, 0, kPath, 6, kOut2}), 0);
+  EXPECT_EQ(u64(kOut2 + preview0::layout::kFilestatSizeField), 10u);
+  // The same calls through preview1 keep preview1's layout and numbering.
+  ASSERT_EQ(call_in("wasi_snapshot_preview1", "fd_filestat_get", {uint32_t(fd), kOut}), 0);
+  EXPECT_EQ(u64(kOut + layout::kFilestatSizeField), 10u);
+  ASSERT_EQ(call_in("wasi_snapshot_preview1", "fd_seek", {uint32_t(fd), 2, kWhenceSet, kOut}), 0);
+  EXPECT_EQ(u64(kOut), 2u);
+  // poll_oneoff: the clock variant starts with a u64 identifier.
+  std::memset(mem.data() + kData, 0, preview0::layout::kSubscriptionSize);
+  put_u64(kData + layout::kSubscriptionUserdata, 42);
+  mem[kData + layout::kSubscriptionTag] = kEventClock;
+  put_u64(kData + 16, 0x77);  // identifier: a preview1 reading takes it as the clock id
+  put_u32(kData + preview0::layout::kSubscriptionClockId, kClockMonotonic);
+  put_u64(kData + preview0::layout::kSubscriptionClockTimeout, 1000);
+  ASSERT_EQ(call("poll_oneoff", {kData, kOut, 1, kOut2}), 0);
+  ASSERT_EQ(u32(kOut2), 1u);
+  EXPECT_EQ(u64(kOut + layout::kEventUserdata), 42u);
+  EXPECT_EQ(mem[kOut + layout::kEventError], 0);
+  EXPECT_EQ(mem[kOut + layout::kEventType], kEventClock);
+}
+
 }  // namespace
 }  // namespace nnwasm::wasi
