@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   run->add_option("--env", envs, "Set a guest environment variable: KEY=VALUE, or KEY to inherit")
       ->allow_extra_args(false);
+  run->add_option("--tcplisten", options.tcp_listen,
+                  "Preopen a listening TCP socket HOST:PORT as the next fd after the directories "
+                  "(port 0: any free port, printed at start)")
+      ->allow_extra_args(false);
   run->add_option("--argv0", options.argv0,
                   "argv[0] seen by the guest (default: module file name)");
   run->add_option("--invoke", options.invoke, "Exported function to run (default: _start)");

@@ -59,6 +59,7 @@ int run_module(const RunOptions& options) {
                           options.guest_args.end());
   wasi_config.env = options.env;
   wasi_config.preopens = options.preopens;
+  wasi_config.tcp_listen = options.tcp_listen;
 
   try {
     engine::initialize_engine(options.engine);
@@ -67,6 +68,14 @@ int run_module(const RunOptions& options) {
     for (const nn::NamedModel& model : options.named_models) nn_runtime.models.add(model);
 
     wasi::Wasi wasi(std::move(wasi_config));
+    // Port 0 means "any free port": say which one, so that a client can find the guest.
+    const auto sockets = wasi.listening_sockets();
+    for (size_t i = 0; i < options.tcp_listen.size() && i < sockets.size(); ++i) {
+      const std::string& asked = options.tcp_listen[i];
+      if (!asked.ends_with(":0")) continue;
+      spdlog::info("--tcplisten {} is listening on {} (guest fd {})", asked, sockets[i].second,
+                   sockets[i].first);
+    }
     nn::WasiNn wasi_nn(nn_runtime);
     engine::Linker linker;
     wasi.define_imports(linker);

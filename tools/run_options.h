@@ -16,6 +16,7 @@ struct RunOptions {
   std::string argv0;                    // default: the module's file name
   std::vector<std::string> env;         // KEY=VALUE
   std::vector<wasi::Preopen> preopens;
+  std::vector<std::string> tcp_listen;  // --tcplisten HOST:PORT
   engine::EngineConfig engine;
   std::string invoke = "_start";
   // WASI-NN

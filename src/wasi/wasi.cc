@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "wasi/tcp_listener.h"
 #include "wasi/wasi_impl.h"
 
 namespace nnwasm::wasi {
@@ -77,6 +78,28 @@ Wasi::Impl::Impl(WasiConfig config_in) : config(std::move(config_in)) {
       throw WasiError("too many preopened directories");
     }
   }
+  // A listener accepts; the connections it gives hold the socket rights.
+  constexpr Rights kListenerRights{rights::kListeningSocket, rights::kSocket};
+  for (const std::string& address : config.tcp_listen) {
+    std::string error;
+    UniqueFd listener = listen_tcp(address, &error);
+    if (!listener.valid()) throw WasiError(error);
+    auto entry = std::make_unique<FdEntry>(listener.get(), true, kListenerRights);
+    listener.release();
+    if (fds.insert_at(next++, std::move(entry)) != Errno::kSuccess) {
+      throw WasiError("too many preopened sockets");
+    }
+  }
+}
+
+std::vector<std::pair<uint32_t, std::string>> Wasi::listening_sockets() const {
+  std::vector<std::pair<uint32_t, std::string>> sockets;
+  const uint32_t first = 3 + static_cast<uint32_t>(impl_->config.preopens.size());
+  for (uint32_t i = 0; i < impl_->config.tcp_listen.size(); ++i) {
+    const FdEntry* e = impl_->entry(first + i);
+    if (e != nullptr) sockets.emplace_back(first + i, bound_address(e->host_fd()));
+  }
+  return sockets;
 }
 
 Wasi::Wasi(WasiConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}

@@ -140,3 +140,11 @@ TEST_F(SandboxTree, PreviewZeroGuestSeesItsOwnLayouts) {
   std::ifstream written(root / "sandbox" / "v0.txt");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}), "0123456789");
 }
+
+TEST(WasiGuests, UnusableTcplistenAddressIsAClearError) {
+  auto r =
+      run_process({nnwasm_binary(), "run", "--tcplisten", "nowhere", guest_path("hello_streams")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--tcplisten 'nowhere': expected HOST:PORT"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");  // the guest never started
+}
