@@ -1,5 +1,5 @@
-// WASI preview1 (`wasi_snapshot_preview1`) for one guest instance: its configuration and the
-// entry point that binds every preview1 function into an engine::Linker.
+// WASI preview1 (`wasi_snapshot_preview1`, and preview0 `wasi_unstable`) for one guest instance:
+// its configuration and the entry point that binds every import of both into an engine::Linker.
 #pragma once
 
 #include <memory>
@@ -26,7 +26,7 @@ struct WasiConfig {
   // wasi-libc's scan of preopened directories, which stops at the first non-directory, sees
   // every directory).
   std::vector<std::string> tcp_listen;
-  int stdin_fd = 0;               // host fds behind guest fds 0, 1, 2 (not closed by WASI)
+  int stdin_fd = 0;  // host fds behind guest fds 0, 1, 2 (not closed by WASI)
   int stdout_fd = 1;
   int stderr_fd = 2;
 };

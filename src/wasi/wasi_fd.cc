@@ -18,6 +18,18 @@ namespace {
 
 constexpr uint64_t kMaxOffset = static_cast<uint64_t>(INT64_MAX);
 
+// The host whence for a guest's: preview1 numbers set/cur/end 0/1/2, preview0 cur/end/set.
+bool host_whence(uint32_t whence, Abi abi, int* out) noexcept {
+  static constexpr int kPreview1[] = {SEEK_SET, SEEK_CUR, SEEK_END};
+  static constexpr int kPreview0[] = {SEEK_CUR, SEEK_END, SEEK_SET};
+  static_assert(kWhenceSet == 0 && kWhenceCur == 1 && kWhenceEnd == 2);
+  static_assert(preview0::kWhenceCur == 0 && preview0::kWhenceEnd == 1 &&
+                preview0::kWhenceSet == 2);
+  if (whence > 2) return false;
+  *out = (abi == Abi::kPreview0 ? kPreview0 : kPreview1)[whence];
+  return true;
+}
+
 template <class T>
 void put(uint8_t* base, uint32_t offset, T value) noexcept {
   std::memcpy(base + offset, &value, sizeof value);
@@ -112,53 +124,29 @@ int32_t Wasi::Impl::fd_pwrite(HostCall& call, uint32_t fd, uint32_t iovs, uint32
 
 int32_t Wasi::Impl::fd_seek(HostCall& call, uint32_t fd, int64_t offset, uint32_t whence,
                             uint32_t newoffset_out) {
-  int host_whence;
-  switch (whence) {
-    case kWhenceSet:
-      host_whence = SEEK_SET;
-      break;
-    case kWhenceCur:
-      host_whence = SEEK_CUR;
-      break;
-    case kWhenceEnd:
-      host_whence = SEEK_END;
-      break;
-    default:
-      return ret(Errno::kInval);
-  }
-  return ret(seek(call, fd, offset, host_whence, newoffset_out));
+  int host;
+  if (!host_whence(whence, Abi::kPreview1, &host)) return ret(Errno::kInval);
+  return ret(seek(call, fd, offset, host, newoffset_out));
 }
 
 int32_t Wasi::Impl::fd_seek_preview0(HostCall& call, uint32_t fd, int64_t offset, uint32_t whence,
                                      uint32_t newoffset_out) {
-  int host_whence;
-  switch (whence) {
-    case preview0::kWhenceSet:
-      host_whence = SEEK_SET;
-      break;
-    case preview0::kWhenceCur:
-      host_whence = SEEK_CUR;
-      break;
-    case preview0::kWhenceEnd:
-      host_whence = SEEK_END;
-      break;
-    default:
-      return ret(Errno::kInval);
-  }
-  return ret(seek(call, fd, offset, host_whence, newoffset_out));
+  int host;
+  if (!host_whence(whence, Abi::kPreview0, &host)) return ret(Errno::kInval);
+  return ret(seek(call, fd, offset, host, newoffset_out));
 }
 
-Errno Wasi::Impl::seek(HostCall& call, uint32_t fd, int64_t offset, int host_whence,
+Errno Wasi::Impl::seek(HostCall& call, uint32_t fd, int64_t offset, int origin,
                        uint32_t newoffset_out) {
   // Reading the offset (SEEK_CUR by 0) needs fd_tell or fd_seek; moving it needs fd_seek.
-  const bool tell_only = offset == 0 && host_whence == SEEK_CUR;
+  const bool tell_only = offset == 0 && origin == SEEK_CUR;
   FdEntry* e;
   if (Errno err = lookup(fd, 0, &e); err != Errno::kSuccess) return err;
   if (!e->has(rights::kFdSeek) && !(tell_only && e->has(rights::kFdTell))) {
     return Errno::kNotcapable;
   }
   if (!call.memory().contains(newoffset_out, sizeof(uint64_t))) return Errno::kFault;
-  off_t result = ::lseek(e->host_fd(), offset, host_whence);
+  off_t result = ::lseek(e->host_fd(), offset, origin);
   if (result < 0) return last_host_errno();
   (void)call.memory().write(newoffset_out, static_cast<uint64_t>(result));
   return Errno::kSuccess;

@@ -182,8 +182,8 @@ struct Wasi::Impl {
                       uint32_t out, Abi abi);
   Errno poll(HostCall& call, uint32_t in, uint32_t out, uint32_t nsubscriptions,
              uint32_t nevents_out, Abi abi);
-  // fd_seek and fd_tell: `host_whence` is SEEK_SET, SEEK_CUR or SEEK_END.
-  Errno seek(HostCall& call, uint32_t fd, int64_t offset, int host_whence, uint32_t newoffset_out);
+  // fd_seek and fd_tell: `origin` is SEEK_SET, SEEK_CUR or SEEK_END.
+  Errno seek(HostCall& call, uint32_t fd, int64_t offset, int origin, uint32_t newoffset_out);
   // Reads the guest path and opens its parent beneath directory fd `fd`, which must hold the
   // rights in `required` (wasi_path.cc).
   Errno parent_of(HostCall& call, uint32_t fd, uint64_t required, uint32_t path, uint32_t path_len,
