@@ -1,9 +1,9 @@
-// Host for several guest instances in one process: runs N instances of one guest on N threads,
-// all sharing one NnRuntime (so one copy of each named model), started together once all are
-// instantiated. Prints the process's peak RSS (run.py compares N against 1 to show what an
-// extra instance costs); with --print-output also each instance's stdout, for the tests that
-// check instances sharing a model give the same results as one alone.
-// usage: nnwasm_bench_instances N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR]
+// Host for several guest instances in one process: runs N instances of one guest (compiled
+// once) on N threads, all sharing one NnRuntime (so one copy of each named model), started
+// together once all are instantiated. Prints the process's peak RSS (run.py compares N against
+// 1 to show what an extra instance costs); with --print-output also each instance's stdout, for the
+// tests that check instances sharing a model give the same results as one alone. usage:
+// nnwasm_bench_instances N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR]
 //            [--print-output] [GUEST ARGS...]
 // --print-output prints, per instance i: "=== instance i exit N", then all it wrote to stdout.
 // Exit status: 0 when every instance exited 0, 1 otherwise, 2 for usage errors.
@@ -19,9 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/engine.h"
-#include "nn/abi/wasi_nn.h"
-#include "wasi/wasi.h"
+#include "instance/instance.h"
 
 namespace {
 
@@ -69,6 +67,13 @@ int main(int argc, char** argv) {
   if (!nn::parse_preload(argv[4], &model).is_ok()) return 2;
   runtime.models.add(model);
   engine::initialize_engine({});
+  std::shared_ptr<const engine::Module> module;  // compiled once, instantiated N times
+  try {
+    module = engine::Module::compile(bytes, argv[2]);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
 
   // Each instance's stdout: a temporary file read back at the end, or /dev/null.
   std::vector<FILE*> outputs(instances, nullptr);
@@ -85,17 +90,10 @@ int main(int argc, char** argv) {
         config.args.push_back("guest");
         for (int a = first_guest_arg; a < argc; ++a) config.args.push_back(argv[a]);
         config.stdout_fd = outputs[i] != nullptr ? fileno(outputs[i]) : devnull;
-        wasi::Wasi wasi(config);
-        nn::WasiNn wasi_nn(runtime);
-        engine::Linker linker;
-        wasi.define_imports(linker);
-        wasi_nn.define_imports(linker);
-        engine::Store store;
-        store.compile(bytes, argv[2]);
-        store.instantiate(linker);
+        Instance instance(module, runtime, std::move(config));
         arrived = true;
         ready.arrive_and_wait();  // all guests start together
-        exit_codes[i] = store.call("_start").exit_code;
+        exit_codes[i] = instance.run().exit_code;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "instance %d: %s\n", i, e.what());
         if (!arrived) ready.count_down();  // never leave the others waiting

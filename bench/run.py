@@ -4,6 +4,8 @@
 usage: bench/run.py [BUILD_DIR]   (default: build)
 
 - startup: whole-process time of the hello guest under nnwasm vs the native hello (median).
+- new instance: the median cost of one more instance of the digits guest when all instances
+  share one compiled Module vs when each compiles it (bench/instantiate.cc).
 - host call: ns per wasm->host call through the binding layer (guest-timed loop).
 - matmul / fib: best kernel time inside the guest vs the same C built natively (clang -O2).
 - digits (WASI-NN, onnx backend): per-inference time of the demo guest vs ONNX Runtime's C++
@@ -54,6 +56,13 @@ def main():
     wasm_ms = median_wall_ms([nnwasm, os.path.join(guests, "hello.wasm")])
     native_ms = median_wall_ms([os.path.join(native, "native_hello")])
     print(f"{'startup hello (ms, median)':<28}{wasm_ms:>12.2f}{native_ms:>12.2f}{wasm_ms / native_ms:>8.1f}")
+
+    # Compile once, instantiate many: per-instance cost of the digits guest (libc-sized) when
+    # each instance compiles it vs when all share one compiled Module.
+    out = run([os.path.join(native, "nnwasm_bench_instantiate"), os.path.join(guests, "digits.wasm"), "20"])
+    each, shared = field(out, "compile_instantiate_us"), field(out, "instantiate_us")
+    print(f"{'new instance (us, median)':<28}{shared:>12.0f}{each:>12.0f}{shared / each:>8.2f}"
+          "   (shared Module vs compile per instance)")
 
     ns = min(field(run([nnwasm, os.path.join(guests, "bench_host_calls.wasm")]), "host_call_ns")
              for _ in range(3))

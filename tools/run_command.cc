@@ -1,7 +1,7 @@
 // `nnwasm run`: reads the module, builds WASI from the options, instantiates and runs it.
 #include "run_command.h"
 
-#include "nn/abi/wasi_nn.h"
+#include "instance/instance.h"
 
 #include <spdlog/spdlog.h>
 
@@ -67,24 +67,17 @@ int run_module(const RunOptions& options) {
     nn_runtime.quotas = options.quotas;
     for (const nn::NamedModel& model : options.named_models) nn_runtime.models.add(model);
 
-    wasi::Wasi wasi(std::move(wasi_config));
+    Instance instance(engine::Module::compile(bytes, options.module_path), nn_runtime,
+                      std::move(wasi_config));
     // Port 0 means "any free port": say which one, so that a client can find the guest.
-    const auto sockets = wasi.listening_sockets();
+    const auto sockets = instance.wasi().listening_sockets();
     for (size_t i = 0; i < options.tcp_listen.size() && i < sockets.size(); ++i) {
       const std::string& asked = options.tcp_listen[i];
       if (!asked.ends_with(":0")) continue;
       spdlog::info("--tcplisten {} is listening on {} (guest fd {})", asked, sockets[i].second,
                    sockets[i].first);
     }
-    nn::WasiNn wasi_nn(nn_runtime);
-    engine::Linker linker;
-    wasi.define_imports(linker);
-    wasi_nn.define_imports(linker);
-
-    engine::Store store;
-    store.compile(bytes, options.module_path);
-    store.instantiate(linker);
-    engine::RunOutcome outcome = store.call(options.invoke);
+    engine::RunOutcome outcome = instance.run(options.invoke);
     if (outcome.kind == engine::RunOutcome::Kind::Trapped) {
       spdlog::error("{}: wasm trap: {}", options.module_path, outcome.trap_message);
     }

@@ -1,10 +1,13 @@
-// Store: one V8 isolate running one Wasm instance. Compiles, links host functions through
-// V8's JS API (WebAssembly.Instance), calls exports and turns traps/proc_exit into outcomes.
+// Module: compiled once (in the isolate of the first store that instantiates it), its native
+// code shared by every store.
+// Store: one V8 isolate running one Wasm instance. Links host functions through V8's JS API
+// (WebAssembly.Instance), calls exports and turns traps/proc_exit into outcomes.
 #include "engine/engine.h"
 
 #include <v8.h>
 
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -45,21 +48,126 @@ std::string to_std(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return *utf8 ? std::string(*utf8, utf8.length()) : std::string();
 }
 
-}  // namespace
+// One line: "<message> (at <function> wasm-function[N]:0xOFF)" from a caught exception.
+std::string describe_exception(v8::Isolate* isolate, v8::Local<v8::Context> ctx,
+                               const v8::TryCatch& try_catch) {
+  v8::Local<v8::Value> exception = try_catch.Exception();
+  if (exception.IsEmpty()) return "unknown error";
+  std::string message;
+  std::string frame;
+  if (exception->IsObject()) {
+    v8::Local<v8::Object> object = exception.As<v8::Object>();
+    v8::Local<v8::Value> value;
+    if (object->Get(ctx, v8_str(isolate, "message")).ToLocal(&value))
+      message = to_std(isolate, value);
+    if (object->Get(ctx, v8_str(isolate, "stack")).ToLocal(&value) && value->IsString()) {
+      std::string stack = to_std(isolate, value);
+      size_t at = stack.find("\n    at ");
+      if (at != std::string::npos) {
+        size_t end = stack.find('\n', at + 1);
+        frame = stack.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+        // "wasm://wasm/<hash>:wasm-function[3]:0x2f" -> "wasm-function[3]:0x2f"
+        size_t url = frame.find("wasm://wasm/");
+        if (url != std::string::npos) {
+          size_t colon = frame.find(':', url + 12);
+          if (colon != std::string::npos) frame.erase(url, colon + 1 - url);
+        }
+      }
+    }
+  }
+  if (message.empty()) message = to_std(isolate, exception);
+  if (message == "Maximum call stack size exceeded") message = "call stack exhausted";
+  return frame.empty() ? message : message + " (at " + frame + ")";
+}
 
-struct Store::Impl {
+// An isolate with its own array buffer allocator, disposed with it.
+struct OwnedIsolate {
+  OwnedIsolate() {
+    initialize_engine(EngineConfig{});  // a no-op once the engine is set up
+    allocator.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+    v8::Isolate::CreateParams params;
+    params.array_buffer_allocator = allocator.get();
+    isolate = v8::Isolate::New(params);
+  }
+  ~OwnedIsolate() { isolate->Dispose(); }
+  OwnedIsolate(const OwnedIsolate&) = delete;
+  OwnedIsolate& operator=(const OwnedIsolate&) = delete;
+
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator;
   v8::Isolate* isolate = nullptr;
-  v8::Global<v8::Context> context;
-  v8::Global<v8::WasmModuleObject> module;
-  v8::Global<v8::Object> exports;
+};
+
+}  // namespace
+
+struct Module::Impl {
+  std::string name;
   WasmModuleInfo info;
-  std::string module_name;
+  // V8 compiles inside an isolate, and making one costs ~3 ms, so the first store to
+  // instantiate compiles in its own; the native code then outlives it in `compiled`.
+  mutable std::mutex mutex;
+  mutable std::vector<uint8_t> bytes;  // until compiled
+  mutable std::optional<v8::CompiledWasmModule> compiled;
+  mutable std::string error;  // V8's verdict when it would not compile
+
+  // The module object for `isolate` (compiling on first use); empty with `error` set if invalid.
+  v8::MaybeLocal<v8::WasmModuleObject> object_in(v8::Isolate* isolate,
+                                                 v8::Local<v8::Context> ctx) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (compiled) return v8::WasmModuleObject::FromCompiledModule(isolate, *compiled);
+    if (!error.empty()) return {};
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::WasmModuleObject> object;
+    if (!v8::WasmModuleObject::Compile(isolate, {bytes.data(), bytes.size()}).ToLocal(&object)) {
+      error = name + ": invalid module: " + describe_exception(isolate, ctx, try_catch);
+      return {};
+    }
+    compiled.emplace(object->GetCompiledModule());
+    std::vector<uint8_t>().swap(bytes);
+    return object;
+  }
+};
+
+Module::Module() : impl_(std::make_unique<Impl>()) {}
+Module::~Module() = default;
+
+std::shared_ptr<const Module> Module::compile(std::span<const uint8_t> bytes,
+                                              const std::string& name) {
+  std::shared_ptr<Module> module(new Module());
+  Impl& m = *module->impl_;
+  m.name = name;
+  std::string why;
+  std::optional<WasmModuleInfo> info = read_module_info(bytes, &why);
+  if (!info) throw EngineError(name + ": invalid module: " + why);
+  m.info = std::move(*info);
+  m.bytes.assign(bytes.begin(), bytes.end());
+  return module;
+}
+
+const std::string& Module::name() const {
+  return impl_->name;
+}
+
+bool Module::has_export(const std::string& name) const {
+  for (const WasmExport& e : impl_->info.exports) {
+    if (e.name == name) return true;
+  }
+  return false;
+}
+
+struct Store::Impl {
+  OwnedIsolate owned;
+  v8::Isolate* isolate = owned.isolate;
+  v8::Global<v8::Context> context;
+  v8::Global<v8::Object> exports;
+  std::shared_ptr<const Module> module;
   StoreState state;
   std::deque<Binding> bindings;  // deque: stable addresses for V8's callback data
 
   static void host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& info);
-  std::string describe_exception(const v8::TryCatch& try_catch);
+  std::string describe(const v8::TryCatch& try_catch) {
+    return describe_exception(isolate, context.Get(isolate), try_catch);
+  }
+  const std::string& module_name() const { return module->name(); }
 };
 
 namespace {
@@ -143,44 +251,7 @@ void Store::Impl::host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& inf
   }
 }
 
-// One line: "<message> (at <function> wasm-function[N]:0xOFF)" from a caught exception.
-std::string Store::Impl::describe_exception(const v8::TryCatch& try_catch) {
-  v8::Local<v8::Context> ctx = context.Get(isolate);
-  v8::Local<v8::Value> exception = try_catch.Exception();
-  if (exception.IsEmpty()) return "unknown error";
-  std::string message;
-  std::string frame;
-  if (exception->IsObject()) {
-    v8::Local<v8::Object> object = exception.As<v8::Object>();
-    v8::Local<v8::Value> value;
-    if (object->Get(ctx, v8_str(isolate, "message")).ToLocal(&value))
-      message = to_std(isolate, value);
-    if (object->Get(ctx, v8_str(isolate, "stack")).ToLocal(&value) && value->IsString()) {
-      std::string stack = to_std(isolate, value);
-      size_t at = stack.find("\n    at ");
-      if (at != std::string::npos) {
-        size_t end = stack.find('\n', at + 1);
-        frame = stack.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
-        // "wasm://wasm/<hash>:wasm-function[3]:0x2f" -> "wasm-function[3]:0x2f"
-        size_t url = frame.find("wasm://wasm/");
-        if (url != std::string::npos) {
-          size_t colon = frame.find(':', url + 12);
-          if (colon != std::string::npos) frame.erase(url, colon + 1 - url);
-        }
-      }
-    }
-  }
-  if (message.empty()) message = to_std(isolate, exception);
-  if (message == "Maximum call stack size exceeded") message = "call stack exhausted";
-  return frame.empty() ? message : message + " (at " + frame + ")";
-}
-
 Store::Store() : impl_(std::make_unique<Impl>()) {
-  initialize_engine(EngineConfig{});
-  impl_->allocator.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-  v8::Isolate::CreateParams params;
-  params.array_buffer_allocator = impl_->allocator.get();
-  impl_->isolate = v8::Isolate::New(params);
   impl_->state.isolate = impl_->isolate;
   v8::Isolate::Scope isolate_scope(impl_->isolate);
   v8::HandleScope handles(impl_->isolate);
@@ -189,34 +260,17 @@ Store::Store() : impl_(std::make_unique<Impl>()) {
 
 Store::~Store() {
   impl_->exports.Reset();
-  impl_->module.Reset();
   impl_->state.memory_object.Reset();
   impl_->context.Reset();
-  impl_->isolate->Dispose();
 }
 
-void Store::compile(std::span<const uint8_t> bytes, const std::string& name) {
+void Store::instantiate(std::shared_ptr<const Module> module, const Linker& linker) {
   Impl& s = *impl_;
-  s.module_name = name;
-  std::string why;
-  std::optional<WasmModuleInfo> info = read_module_info(bytes, &why);
-  if (!info) throw EngineError(name + ": invalid module: " + why);
-
-  v8::Isolate::Scope isolate_scope(s.isolate);
-  v8::HandleScope handles(s.isolate);
-  v8::Context::Scope context_scope(s.context.Get(s.isolate));
-  v8::TryCatch try_catch(s.isolate);
-  v8::Local<v8::WasmModuleObject> module;
-  if (!v8::WasmModuleObject::Compile(s.isolate, {bytes.data(), bytes.size()}).ToLocal(&module)) {
-    throw EngineError(name + ": invalid module: " + s.describe_exception(try_catch));
-  }
-  s.module.Reset(s.isolate, module);
-  s.info = std::move(*info);
-}
-
-void Store::instantiate(const Linker& linker) {
-  Impl& s = *impl_;
-  if (s.module.IsEmpty()) throw EngineError("instantiate: no module compiled");
+  if (module == nullptr) throw EngineError("instantiate: no module");
+  if (s.module != nullptr)
+    throw EngineError(s.module_name() + ": this store already holds an instance");
+  s.module = std::move(module);
+  const Module::Impl& m = s.module->impl();
   v8::Isolate* isolate = s.isolate;
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handles(isolate);
@@ -226,7 +280,7 @@ void Store::instantiate(const Linker& linker) {
   // Resolve every import first so that one error lists all problems.
   std::string problems;
   v8::Local<v8::Object> imports = v8::Object::New(isolate);
-  for (const WasmImport& imp : s.info.imports) {
+  for (const WasmImport& imp : m.info.imports) {
     std::string where = "'" + imp.module + "'.'" + imp.name + "'";
     if (imp.kind != ExternKind::Func) {
       problems += "\n  " + where + ": imported " + extern_kind_name(imp.kind) +
@@ -258,20 +312,25 @@ void Store::instantiate(const Linker& linker) {
     }
     namespace_value.As<v8::Object>()->Set(ctx, v8_str(isolate, imp.name), function).Check();
   }
-  if (!problems.empty()) throw EngineError(s.module_name + ": cannot link module:" + problems);
+  if (!problems.empty()) throw EngineError(s.module_name() + ": cannot link module:" + problems);
 
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Object> webassembly =
       ctx->Global()->Get(ctx, v8_str(isolate, "WebAssembly")).ToLocalChecked().As<v8::Object>();
   v8::Local<v8::Function> instance_ctor =
       webassembly->Get(ctx, v8_str(isolate, "Instance")).ToLocalChecked().As<v8::Function>();
-  v8::Local<v8::Value> ctor_args[] = {s.module.Get(isolate), imports};
+  v8::Local<v8::WasmModuleObject> module_object;
+  if (!m.object_in(isolate, ctx).ToLocal(&module_object)) {
+    throw EngineError(m.error.empty() ? s.module_name() + ": cannot load the compiled module"
+                                      : m.error);
+  }
+  v8::Local<v8::Value> ctor_args[] = {module_object, imports};
   v8::Local<v8::Object> instance;
   if (!instance_ctor->NewInstance(ctx, 2, ctor_args).ToLocal(&instance)) {
-    std::string why = s.state.ended_by_host ? "the start function ended the guest"
-                                            : s.describe_exception(try_catch);
+    std::string why =
+        s.state.ended_by_host ? "the start function ended the guest" : s.describe(try_catch);
     isolate->CancelTerminateExecution();
-    throw EngineError(s.module_name + ": instantiation failed: " + why);
+    throw EngineError(s.module_name() + ": instantiation failed: " + why);
   }
   v8::Local<v8::Object> exports =
       instance->Get(ctx, v8_str(isolate, "exports")).ToLocalChecked().As<v8::Object>();
@@ -282,13 +341,6 @@ void Store::instantiate(const Linker& linker) {
     s.state.memory_object.Reset(isolate, memory.As<v8::WasmMemoryObject>());
     s.state.refresh_memory();
   }
-}
-
-bool Store::has_export(const std::string& name) const {
-  for (const WasmExport& e : impl_->info.exports) {
-    if (e.name == name) return true;
-  }
-  return false;
 }
 
 GuestMemory& Store::memory() {
@@ -310,7 +362,7 @@ RunOutcome Store::call(const std::string& name) {
   v8::Local<v8::Value> export_value;
   if (!s.exports.Get(isolate)->Get(ctx, v8_str(isolate, name)).ToLocal(&export_value) ||
       !export_value->IsFunction()) {
-    throw EngineError(s.module_name + ": no exported function '" + name + "'");
+    throw EngineError(s.module_name() + ": no exported function '" + name + "'");
   }
   s.state.ended_by_host.reset();
   v8::TryCatch try_catch(isolate);
@@ -325,7 +377,7 @@ RunOutcome Store::call(const std::string& name) {
   RunOutcome trapped;
   trapped.kind = RunOutcome::Kind::Trapped;
   trapped.exit_code = 1;
-  trapped.trap_message = s.describe_exception(try_catch);
+  trapped.trap_message = s.describe(try_catch);
   return trapped;
 }
 

@@ -45,6 +45,31 @@ struct RunOutcome {
       trap_message;  // Trapped: one line, e.g. "unreachable at abort (wasm-function[3]:0x2f)"
 };
 
+// A compiled module: compiled once, then instantiated by any number of stores on any threads,
+// which share its machine code (including what TurboFan adds in the background).
+class Module {
+ public:
+  // Reads `bytes` (copied) and checks its structure; `name` (usually the file name) appears in
+  // error messages. Throws EngineError for a malformed module. V8 compiles and fully validates
+  // it when the first store instantiates it (in that store's isolate, saving the cost of one
+  // of its own); an invalid function body is reported then, and to every later store.
+  static std::shared_ptr<const Module> compile(std::span<const uint8_t> bytes,
+                                               const std::string& name);
+  ~Module();
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  const std::string& name() const;
+  bool has_export(const std::string& name) const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  Module();
+  std::unique_ptr<Impl> impl_;
+};
+
 // One isolate holding one instance of one module. Not thread-safe; one per thread.
 class Store {
  public:
@@ -53,17 +78,13 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Compiles and validates `bytes`; `name` (usually the file name) appears in error messages.
-  void compile(std::span<const uint8_t> bytes, const std::string& name);
-
-  // Checks every import against `linker` (all missing or mismatched imports are listed in one
-  // EngineError), then instantiates. The linker's functions must outlive the store.
-  void instantiate(const Linker& linker);
+  // Checks every import of `module` against `linker` (all missing or mismatched imports are
+  // listed in one EngineError), then instantiates it. The linker's functions must outlive the
+  // store; the store keeps the module alive.
+  void instantiate(std::shared_ptr<const Module> module, const Linker& linker);
 
   // Calls the export `name` (no params, no results), e.g. "_start".
   RunOutcome call(const std::string& name);
-
-  bool has_export(const std::string& name) const;
 
   // The instance's exported "memory" (empty before instantiation or if none is exported).
   GuestMemory& memory();

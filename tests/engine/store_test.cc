@@ -5,6 +5,9 @@
 
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "support/process.h"
 
@@ -28,17 +31,23 @@ struct TestHost {
   size_t seen_memory_size = 0;
 };
 
+void define_test_imports(Linker& linker, TestHost* host) {
+  linker.define(bind_method<&TestHost::record>("test", "record", host));
+  linker.define(bind_method<&TestHost::peek>("test", "peek", host));
+  linker.define(bind_method<&TestHost::exit>("test", "exit", host));
+  linker.define(bind_method<&TestHost::fail>("test", "fail", host));
+}
+
+std::vector<uint8_t> host_calls_bytes() {
+  std::ifstream in(nnwasm::test::guest_path("host_calls"), std::ios::binary);
+  return std::vector<uint8_t>{std::istreambuf_iterator<char>(in), {}};
+}
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ifstream in(nnwasm::test::guest_path("host_calls"), std::ios::binary);
-    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
-    linker.define(bind_method<&TestHost::record>("test", "record", &host));
-    linker.define(bind_method<&TestHost::peek>("test", "peek", &host));
-    linker.define(bind_method<&TestHost::exit>("test", "exit", &host));
-    linker.define(bind_method<&TestHost::fail>("test", "fail", &host));
-    store.compile(bytes, "host_calls.wasm");
-    store.instantiate(linker);
+    define_test_imports(linker, &host);
+    store.instantiate(Module::compile(host_calls_bytes(), "host_calls.wasm"), linker);
   }
 
   TestHost host;
@@ -92,10 +101,9 @@ TEST(StoreErrors, LinkErrorListsEveryMissingImport) {
   std::ifstream in(nnwasm::test::guest_path("missing_import"), std::ios::binary);
   std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
   Store store;
-  store.compile(bytes, "missing_import.wasm");
   Linker linker;
   try {
-    store.instantiate(linker);
+    store.instantiate(Module::compile(bytes, "missing_import.wasm"), linker);
     FAIL() << "instantiate should fail";
   } catch (const EngineError& e) {
     std::string message = e.what();
@@ -106,11 +114,66 @@ TEST(StoreErrors, LinkErrorListsEveryMissingImport) {
 
 TEST(StoreErrors, MalformedModuleNamesTheFile) {
   const uint8_t bytes[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 0xff};
-  Store store;
   try {
-    store.compile(bytes, "broken.wasm");
+    Module::compile(bytes, "broken.wasm");
     FAIL() << "compile should fail";
   } catch (const EngineError& e) {
     EXPECT_NE(std::string(e.what()).find("broken.wasm"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModuleSharing, OneCompiledModuleServesManyStoresOnManyThreads) {
+  std::shared_ptr<const Module> module = Module::compile(host_calls_bytes(), "host_calls.wasm");
+  EXPECT_EQ(module->name(), "host_calls.wasm");
+  EXPECT_TRUE(module->has_export("run_record"));
+  EXPECT_FALSE(module->has_export("no_such_export"));
+  constexpr int kThreads = 4;
+  std::vector<int> ok(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      TestHost host;
+      Linker linker;
+      define_test_imports(linker, &host);
+      Store store;
+      store.instantiate(module, linker);
+      // Each store has its own memory: growing one leaves the others alone.
+      bool grew = store.call("grow_and_peek").kind == RunOutcome::Kind::Returned &&
+                  host.seen_memory_size == 11u * 65536u;
+      ok[t] = grew && store.call("run_record").kind == RunOutcome::Kind::Returned && host.ok;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(ok[t], 1) << "thread " << t;
+  EXPECT_EQ(module.use_count(), 1);  // the stores are gone and released it
+}
+
+TEST(ModuleSharing, AStoreHoldsOneInstance) {
+  TestHost host;
+  Linker linker;
+  define_test_imports(linker, &host);
+  auto module = Module::compile(host_calls_bytes(), "host_calls.wasm");
+  Store store;
+  store.instantiate(module, linker);
+  EXPECT_THROW(store.instantiate(module, linker), EngineError);
+  EXPECT_THROW(store.instantiate(nullptr, linker), EngineError);
+}
+
+TEST(StoreErrors, InvalidFunctionBodyIsReportedWhenInstantiatedByEveryStore) {
+  // Well-formed sections, but the body of `() -> i32` leaves nothing on the stack: only V8's
+  // validation, run when the first store instantiates, finds it.
+  const uint8_t bytes[] = {0, 'a',  's', 'm', 1, 0, 0,    0, 1, 5, 1, 0x60, 0,
+                           1, 0x7f, 3,   2,   1, 0, 0x0a, 4, 1, 2, 0, 0x0b};
+  auto module = Module::compile(bytes, "bad_body.wasm");
+  Linker linker;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Store store;
+    try {
+      store.instantiate(module, linker);
+      FAIL() << "instantiate should fail";
+    } catch (const EngineError& e) {
+      std::string message = e.what();
+      EXPECT_NE(message.find("bad_body.wasm: invalid module"), std::string::npos) << message;
+    }
   }
 }
