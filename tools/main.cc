@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
                                                    : Tiering::Eager;
 
 #ifndef NNWASM_SANITIZE
-  options.exit_when_done = true;  // sanitizer builds tear everything down to check it
+  options.exit_when_done = true;  // sanitizer builds also run V8's teardown, to check it
 #endif
   return nnwasm::cli::run_module(options);
 }

@@ -61,6 +61,7 @@ int run_module(const RunOptions& options) {
   wasi_config.preopens = options.preopens;
   wasi_config.tcp_listen = options.tcp_listen;
 
+  int exit_code = 1;
   try {
     engine::initialize_engine(options.engine);
     nn::NnRuntime nn_runtime(options.backends);
@@ -81,17 +82,23 @@ int run_module(const RunOptions& options) {
     if (outcome.kind == engine::RunOutcome::Kind::Trapped) {
       spdlog::error("{}: wasm trap: {}", options.module_path, outcome.trap_message);
     }
-    if (options.exit_when_done) {
-      std::fflush(nullptr);  // guest output went straight to the fds; this flushes our own
-      _exit(outcome.exit_code);
-    }
-    return outcome.exit_code;
+    exit_code = outcome.exit_code;
+    // Leaving this scope tears down everything of ours, in every build: the instance (its
+    // isolate, its WASI-NN contexts, then graphs, then its fds), then the runtime (named
+    // models, plugins closed, model files unmapped).
   } catch (const engine::EngineError& e) {
     spdlog::error("{}", e.what());
   } catch (const wasi::WasiError& e) {
     spdlog::error("{}", e.what());
   }
-  return 1;
+  if (options.exit_when_done) {
+    // What is left is V8's own process teardown, which waits for the background TurboFan
+    // compile of the whole module (measured: +23 ms on hello, +38 ms on digits) for code no
+    // one will run: skip it.
+    std::fflush(nullptr);
+    _exit(exit_code);
+  }
+  return exit_code;
 }
 
 }  // namespace nnwasm::cli
