@@ -350,7 +350,45 @@ GuestMemory& Store::memory() {
   return impl_->state.memory;
 }
 
-RunOutcome Store::call(const std::string& name) {
+namespace {
+
+std::string value_types_text(std::span<const WasmValue> values) {
+  std::string text = "(";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) text += ", ";
+    text += val_type_name(values[i].type);
+  }
+  return text + ")";
+}
+
+// WasmValues through the host-call slot conversions above.
+v8::Local<v8::Value> to_v8(v8::Isolate* isolate, const WasmValue& value) {
+  uint64_t slot = value.type == ValType::I32   ? detail::to_slot(value.i32)
+                  : value.type == ValType::I64 ? detail::to_slot(value.i64)
+                  : value.type == ValType::F32 ? detail::to_slot(value.f32)
+                                               : detail::to_slot(value.f64);
+  return result_value(isolate, slot, value.type);
+}
+
+WasmValue from_v8(v8::Local<v8::Value> value, ValType type) {
+  const uint64_t slot = arg_slot(value, type);
+  switch (type) {
+    case ValType::I32:
+      return WasmValue::of_i32(detail::from_slot<int32_t>(slot));
+    case ValType::I64:
+      return WasmValue::of_i64(detail::from_slot<int64_t>(slot));
+    case ValType::F32:
+      return WasmValue::of_f32(detail::from_slot<float>(slot));
+    case ValType::F64:
+      return WasmValue::of_f64(detail::from_slot<double>(slot));
+  }
+  return WasmValue{};
+}
+
+}  // namespace
+
+RunOutcome Store::call(const std::string& name, std::span<const WasmValue> args,
+                       std::vector<WasmValue>* results) {
   Impl& s = *impl_;
   v8::Isolate* isolate = s.isolate;
   v8::Isolate::Scope isolate_scope(isolate);
@@ -359,16 +397,54 @@ RunOutcome Store::call(const std::string& name) {
   v8::Context::Scope context_scope(ctx);
   if (s.exports.IsEmpty()) throw EngineError("call: module is not instantiated");
 
+  const WasmExport* exported = nullptr;
+  for (const WasmExport& e : s.module->impl().info.exports) {
+    if (e.name == name && e.kind == ExternKind::Func) exported = &e;
+  }
   v8::Local<v8::Value> export_value;
-  if (!s.exports.Get(isolate)->Get(ctx, v8_str(isolate, name)).ToLocal(&export_value) ||
+  if (exported == nullptr ||
+      !s.exports.Get(isolate)->Get(ctx, v8_str(isolate, name)).ToLocal(&export_value) ||
       !export_value->IsFunction()) {
     throw EngineError(s.module_name() + ": no exported function '" + name + "'");
   }
+  // The arguments must match the export's type exactly, as Wasmtime's typed calls check.
+  const std::string given = value_types_text(args);
+  if (!exported->func_type) {
+    throw EngineError(s.module_name() + ": export '" + name + "' has type " + exported->type_text +
+                      ", which calls from the host cannot pass");
+  }
+  const FuncType& type = *exported->func_type;
+  bool match = type.params.size() == args.size() && (results != nullptr || type.results.empty());
+  for (size_t i = 0; match && i < args.size(); ++i) match = args[i].type == type.params[i];
+  if (!match) {
+    throw EngineError(
+        s.module_name() + ": export '" + name + "' has type " + type.to_string() +
+        ", called with arguments " + given +
+        (results == nullptr && !type.results.empty() ? " and no room for results" : ""));
+  }
+  std::vector<v8::Local<v8::Value>> argv;
+  argv.reserve(args.size());
+  for (const WasmValue& arg : args) argv.push_back(to_v8(isolate, arg));
+
   s.state.ended_by_host.reset();
   v8::TryCatch try_catch(isolate);
-  v8::MaybeLocal<v8::Value> result =
-      export_value.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 0, nullptr);
-  if (!result.IsEmpty()) return RunOutcome{};
+  v8::Local<v8::Value> result;
+  if (export_value.As<v8::Function>()
+          ->Call(ctx, v8::Undefined(isolate), static_cast<int>(argv.size()), argv.data())
+          .ToLocal(&result)) {
+    if (results != nullptr) {
+      results->clear();
+      if (type.results.size() == 1) {
+        results->push_back(from_v8(result, type.results[0]));
+      } else if (type.results.size() > 1) {
+        v8::Local<v8::Array> array = result.As<v8::Array>();
+        for (uint32_t i = 0; i < type.results.size(); ++i) {
+          results->push_back(from_v8(array->Get(ctx, i).ToLocalChecked(), type.results[i]));
+        }
+      }
+    }
+    return RunOutcome{};
+  }
   if (s.state.ended_by_host) {
     // Clears the termination whether or not it was already delivered, so the store stays usable.
     isolate->CancelTerminateExecution();

@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "engine/host_function.h"
 
@@ -35,6 +36,41 @@ struct EngineConfig {
 
 // Process-wide engine setup; call once before creating stores. Later calls are ignored.
 void initialize_engine(const EngineConfig& config);
+
+// A Wasm value passed to or returned from a call of an export.
+struct WasmValue {
+  ValType type = ValType::I32;
+  union {
+    int32_t i32;
+    int64_t i64 = 0;
+    float f32;
+    double f64;
+  };
+
+  static WasmValue of_i32(int32_t v) {
+    WasmValue w;
+    w.i32 = v;
+    return w;
+  }
+  static WasmValue of_i64(int64_t v) {
+    WasmValue w;
+    w.type = ValType::I64;
+    w.i64 = v;
+    return w;
+  }
+  static WasmValue of_f32(float v) {
+    WasmValue w;
+    w.type = ValType::F32;
+    w.f32 = v;
+    return w;
+  }
+  static WasmValue of_f64(double v) {
+    WasmValue w;
+    w.type = ValType::F64;
+    w.f64 = v;
+    return w;
+  }
+};
 
 // How a guest's run ended.
 struct RunOutcome {
@@ -84,7 +120,13 @@ class Store {
   void instantiate(std::shared_ptr<const Module> module, const Linker& linker);
 
   // Calls the export `name` (no params, no results), e.g. "_start".
-  RunOutcome call(const std::string& name);
+  RunOutcome call(const std::string& name) { return call(name, {}, nullptr); }
+
+  // Calls the export `name` with `args`, which must match its parameter types; its results go
+  // to `results` when it returns (nullptr: the export must have none). EngineError when there
+  // is no such function or the arguments or results do not match its type.
+  RunOutcome call(const std::string& name, std::span<const WasmValue> args,
+                  std::vector<WasmValue>* results);
 
   // The instance's exported "memory" (empty before instantiation or if none is exported).
   GuestMemory& memory();

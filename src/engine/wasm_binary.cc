@@ -1,4 +1,5 @@
-// Reader for the type, import and export sections of a Wasm binary (see wasm_binary.h).
+// Reader for the type, import, function and export sections of a Wasm binary (see
+// wasm_binary.h).
 #include "engine/wasm_binary.h"
 
 #include <algorithm>
@@ -140,6 +141,7 @@ std::optional<WasmModuleInfo> read_module_info(std::span<const uint8_t> bytes, s
   }
   Reader r(bytes.subspan(8));
   std::vector<ParsedType> types;
+  std::vector<uint64_t> function_types;  // the function index space: imports, then definitions
   WasmModuleInfo info;
   while (!r.at_end()) {
     uint8_t id = r.byte();
@@ -173,6 +175,7 @@ std::optional<WasmModuleInfo> read_module_info(std::span<const uint8_t> bytes, s
             if (index >= types.size()) return fail("import refers to an unknown type");
             imp.func_type = types[index].numeric;
             imp.type_text = types[index].text;
+            function_types.push_back(index);
             break;
           }
           case ExternKind::Table:
@@ -195,13 +198,24 @@ std::optional<WasmModuleInfo> read_module_info(std::span<const uint8_t> bytes, s
         }
         info.imports.push_back(std::move(imp));
       }
+    } else if (id == 3) {  // function section
+      uint64_t count = s.uleb();
+      for (uint64_t i = 0; i < count && !s.failed(); ++i) {
+        uint64_t index = s.uleb();
+        if (index >= types.size()) return fail("function refers to an unknown type");
+        function_types.push_back(index);
+      }
     } else if (id == 7) {  // export section
       uint64_t count = s.uleb();
       for (uint64_t i = 0; i < count && !s.failed(); ++i) {
         WasmExport exp;
         exp.name = s.name();
         exp.kind = static_cast<ExternKind>(s.byte());
-        s.uleb();
+        uint64_t index = s.uleb();
+        if (exp.kind == ExternKind::Func && index < function_types.size()) {
+          exp.func_type = types[function_types[index]].numeric;
+          exp.type_text = types[function_types[index]].text;
+        }
         info.exports.push_back(std::move(exp));
       }
     }

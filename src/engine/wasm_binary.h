@@ -1,5 +1,6 @@
-// A minimal reader of a Wasm binary's type, import and export sections: enough to check
-// imports against host signatures and to name what is missing, before V8 instantiates.
+// A minimal reader of a Wasm binary's type, import, function and export sections: enough to
+// check imports against host signatures, name what is missing before V8 instantiates, and
+// check the arguments of a call to an export.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ struct WasmImport {
 struct WasmExport {
   std::string name;
   ExternKind kind = ExternKind::Func;
+  // For exported functions whose types are all numeric (else nullopt), as for imports.
+  std::optional<FuncType> func_type;
+  std::string type_text;
 };
 
 struct WasmModuleInfo {

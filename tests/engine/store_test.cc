@@ -177,3 +177,64 @@ TEST(StoreErrors, InvalidFunctionBodyIsReportedWhenInstantiatedByEveryStore) {
     }
   }
 }
+
+TEST(StoreCalls, ExportsTakeAndReturnEveryNumericType) {
+  std::ifstream in(nnwasm::test::guest_path("exports_with_values"), std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  Linker linker;
+  Store store;
+  store.instantiate(Module::compile(bytes, "exports_with_values.wasm"), linker);
+  std::vector<WasmValue> results;
+  const WasmValue mix_args[] = {WasmValue::of_i32(-2), WasmValue::of_i64(int64_t{1} << 40),
+                                WasmValue::of_f32(0.5f), WasmValue::of_f64(0.25)};
+  ASSERT_EQ(store.call("mix", mix_args, &results).kind, RunOutcome::Kind::Returned);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].type, ValType::F64);
+  EXPECT_EQ(results[0].f64, -2.0 + 1099511627776.0 + 0.75);
+  const WasmValue split_args[] = {WasmValue::of_i64(int64_t{0x123456789abcdef0})};
+  ASSERT_EQ(store.call("split", split_args, &results).kind, RunOutcome::Kind::Returned);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].i32, static_cast<int32_t>(0x9abcdef0u));
+  EXPECT_EQ(results[1].i64, 0x12345678);
+  const WasmValue halve_args[] = {WasmValue::of_f32(3.0f)};
+  ASSERT_EQ(store.call("halve", halve_args, &results).kind, RunOutcome::Kind::Returned);
+  EXPECT_EQ(results.at(0).f32, 1.5f);
+  // A trap inside a call with arguments is an outcome, not an exception.
+  const WasmValue boom_args[] = {WasmValue::of_i32(1)};
+  RunOutcome boom = store.call("boom", boom_args, &results);
+  EXPECT_EQ(boom.kind, RunOutcome::Kind::Trapped);
+  EXPECT_NE(boom.trap_message.find("unreachable"), std::string::npos) << boom.trap_message;
+}
+
+TEST(StoreCalls, MismatchedArgumentsAreErrorsNamingTheType) {
+  std::ifstream in(nnwasm::test::guest_path("exports_with_values"), std::ios::binary);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  Linker linker;
+  Store store;
+  store.instantiate(Module::compile(bytes, "exports_with_values.wasm"), linker);
+  std::vector<WasmValue> results;
+  const WasmValue wrong[] = {WasmValue::of_i32(1)};
+  auto message_of = [&](auto&& attempt) {
+    try {
+      attempt();
+    } catch (const EngineError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message_of([&] {
+              store.call("halve", wrong, &results);
+            }).find("'halve' has type (f32) -> (f32), called with arguments (i32)"),
+            std::string::npos);
+  EXPECT_NE(message_of([&] { store.call("split", {}, &results); }).find("(i64) -> (i32, i64)"),
+            std::string::npos);
+  EXPECT_NE(message_of([&] { store.call("halve", {}, nullptr); }).find("halve"), std::string::npos);
+  EXPECT_NE(message_of([&] { store.call("takes_ref", {}, nullptr); }).find("externref"),
+            std::string::npos);
+  EXPECT_NE(message_of([&] { store.call("memory", {}, nullptr); }).find("no exported function"),
+            std::string::npos);
+  // The store is still usable afterwards.
+  const WasmValue halve_args[] = {WasmValue::of_f32(8.0f)};
+  ASSERT_EQ(store.call("halve", halve_args, &results).kind, RunOutcome::Kind::Returned);
+  EXPECT_EQ(results.at(0).f32, 4.0f);
+}
