@@ -147,6 +147,13 @@ const std::string& Module::name() const {
   return impl_->name;
 }
 
+const FuncType* Module::export_type(const std::string& name) const {
+  for (const WasmExport& e : impl_->info.exports) {
+    if (e.name == name && e.kind == ExternKind::Func && e.func_type) return &*e.func_type;
+  }
+  return nullptr;
+}
+
 bool Module::has_export(const std::string& name) const {
   for (const WasmExport& e : impl_->info.exports) {
     if (e.name == name) return true;

@@ -97,6 +97,9 @@ class Module {
 
   const std::string& name() const;
   bool has_export(const std::string& name) const;
+  // The type of exported function `name`; nullptr when there is none or its type is not all
+  // numeric.
+  const FuncType* export_type(const std::string& name) const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "nn/abi/wasi_nn.h"
@@ -25,6 +27,11 @@ class Instance {
 
   // Runs the export `name` (no params, no results); "_start" for a WASI command.
   engine::RunOutcome run(const std::string& name = "_start") { return store_.call(name); }
+  // Calls an export with arguments (see engine::Store::call).
+  engine::RunOutcome call(const std::string& name, std::span<const engine::WasmValue> args,
+                          std::vector<engine::WasmValue>* results) {
+    return store_.call(name, args, results);
+  }
 
   wasi::Wasi& wasi() { return wasi_; }
   nn::Session& nn_session() { return wasi_nn_.session(); }
