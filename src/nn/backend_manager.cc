@@ -96,6 +96,9 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     long score;
     uint32_t target;
     bool fell_back;
+    // Open when this selection had to open it: the candidates stay open until it ends, so that
+    // learning a plugin's info, sniffing and loading with the winner dlopen its framework once.
+    std::shared_ptr<PluginHandle> handle;
   };
   std::vector<Candidate> candidates;
   std::vector<std::string> device_misses;  // plugins that fit but lack the asked device
@@ -122,7 +125,12 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
         continue;
       }
     }
-    const PluginInfo* info = plugin->info(&error);
+    std::shared_ptr<PluginHandle> handle;
+    const PluginInfo* info = plugin->cached_info();
+    if (info == nullptr || autodetect) {
+      handle = plugin->open(&error);
+      info = handle ? plugin->cached_info() : nullptr;
+    }
     if (info == nullptr) {
       std::lock_guard lock(mutex_);
       if (std::find(warned_.begin(), warned_.end(), plugin->path()) == warned_.end()) {
@@ -135,9 +143,8 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     std::string label = "  " + info->name + " " + info->version;
     long fit;
     if (autodetect) {
-      std::shared_ptr<PluginHandle> handle = plugin->open(&error);
       uint32_t confidence = 0;
-      if (handle) handle->backend().sniff(head.data(), head.size(), &confidence);
+      handle->backend().sniff(head.data(), head.size(), &confidence);
       if (confidence == 0) {
         explain(label + ": does not recognise the model bytes (sniff 0)");
         continue;
@@ -180,7 +187,7 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     explain(label + ": " + (autodetect ? "sniff " + std::to_string(fit) : "handles encoding") +
             ", target " + target_name(chosen_target) + (fell_back ? " (fallback)" : "") +
             ", devices: " + device_list(*info) + ", score " + std::to_string(score));
-    candidates.push_back({plugin, info, score, chosen_target, fell_back});
+    candidates.push_back({plugin, info, score, chosen_target, fell_back, std::move(handle)});
   }
 
   if (candidates.empty()) {
@@ -203,7 +210,7 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
       *std::max_element(candidates.begin(), candidates.end(),
                         [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
   std::string error;
-  out->plugin = best.plugin->open(&error);
+  out->plugin = best.handle ? best.handle : best.plugin->open(&error);
   if (!out->plugin) return nn_error(NNWASM_RUNTIME_ERROR, error);
   out->encoding = encoding;
   out->target = best.target;

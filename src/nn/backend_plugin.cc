@@ -3,6 +3,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+
 namespace nnwasm::nn {
 
 namespace {
@@ -76,7 +78,13 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     dlclose(library);
     return fail("its descriptor lacks required functions");
   }
+  if (std::string mismatch = manifest_mismatch(*backend); !mismatch.empty()) {
+    dlclose(library);
+    return fail("its manifest does not match its descriptor (" + mismatch +
+                "); rebuild it so that NNWASM_BACKEND_MANIFEST says what the descriptor does");
+  }
   auto handle = std::make_shared<PluginHandle>(library, backend, path_);
+  ++times_opened_;
   open_ = handle;
   if (keep_alive_) pinned_ = handle;
   if (!info_) {
@@ -107,13 +115,55 @@ const PluginInfo* BackendPlugin::info(std::string* error) {
   return info_.get();
 }
 
+const PluginInfo* BackendPlugin::cached_info() const {
+  std::lock_guard lock(mutex_);
+  return info_.get();
+}
+
 const PluginManifest* BackendPlugin::manifest() {
   std::lock_guard lock(mutex_);
+  return manifest_locked();
+}
+
+const PluginManifest* BackendPlugin::manifest_locked() {
   if (!manifest_read_) {
     manifest_ = read_plugin_manifest(path_);
     manifest_read_ = true;
   }
   return manifest_ ? &*manifest_ : nullptr;
+}
+
+std::string BackendPlugin::manifest_mismatch(const nnwasm_backend& backend) {
+  const PluginManifest* m = manifest_locked();
+  if (m == nullptr) return {};
+  std::string why;
+  if (m->abi != backend.abi_version) {
+    return why.append("abi ")
+        .append(std::to_string(m->abi))
+        .append(" vs ")
+        .append(std::to_string(backend.abi_version));
+  }
+  if (m->name != backend.name) {
+    return why.append("name '").append(m->name).append("' vs '").append(backend.name).append("'");
+  }
+  std::vector<uint32_t> listed = m->encodings;
+  std::vector<uint32_t> handled(backend.encodings, backend.encodings + backend.encoding_count);
+  std::sort(listed.begin(), listed.end());
+  std::sort(handled.begin(), handled.end());
+  if (listed != handled) {
+    auto text = [](const std::vector<uint32_t>& v) {
+      std::string t;
+      for (uint32_t e : v) t.append(t.empty() ? "" : ",").append(std::to_string(e));
+      return t;
+    };
+    return why.append("encodings ").append(text(listed)).append(" vs ").append(text(handled));
+  }
+  return {};
+}
+
+uint32_t BackendPlugin::times_opened() const {
+  std::lock_guard lock(mutex_);
+  return times_opened_;
 }
 
 bool BackendPlugin::was_opened() const {

@@ -55,6 +55,8 @@ class BackendPlugin {
 
   // Identity and devices; opens the plugin the first time. nullptr if it cannot be opened.
   const PluginInfo* info(std::string* error);
+  // The info learnt when the plugin was first opened; nullptr if it never was.
+  const PluginInfo* cached_info() const;
 
   bool is_open() const;
 
@@ -62,8 +64,14 @@ class BackendPlugin {
   const PluginManifest* manifest();
   // Whether the plugin was ever opened in this process (to learn its info or to load a model).
   bool was_opened() const;
+  // How many times the library was dlopened (a closed plugin is opened again when needed).
+  uint32_t times_opened() const;
 
  private:
+  const PluginManifest* manifest_locked();
+  // Why the manifest disagrees with the descriptor ("" when it agrees or there is none).
+  std::string manifest_mismatch(const nnwasm_backend& backend);
+
   std::string path_;
   bool keep_alive_;
   mutable std::mutex mutex_;
@@ -72,6 +80,7 @@ class BackendPlugin {
   std::unique_ptr<PluginInfo> info_;
   std::string broken_;  // non-empty: why it cannot be used
   bool manifest_read_ = false;
+  uint32_t times_opened_ = 0;
   std::optional<PluginManifest> manifest_;
 };
 

@@ -45,9 +45,10 @@ class PluginDir : public ::testing::Test {
     fs::create_directories(dir);
   }
   void TearDown() override { fs::remove_all(dir); }
-  void add(const std::string& name) {
-    fs::copy_file(fs::path(nnwasm::test::test_plugin_dir()) / ("libnnwasm-" + name + ".so"),
-                  dir / ("libnnwasm-" + name + ".so"));
+  // Copies test plugin `name`, found in `subdir` of the test plugin dir.
+  void add(const std::string& name, const std::string& subdir = "") {
+    const std::string file = "libnnwasm-" + name + ".so";
+    fs::copy_file(fs::path(nnwasm::test::test_plugin_dir()) / subdir / file, dir / file);
   }
   fs::path dir;
 };
@@ -284,4 +285,38 @@ TEST(PluginManifest, EveryBuiltBackendsManifestMatchesItsDescriptor) {
     EXPECT_EQ(manifest->name, info->name) << plugin->path();
     EXPECT_EQ(manifest->encodings, info->encodings) << plugin->path();
   }
+}
+
+TEST_F(PluginDir, ASelectionOpensEachPluginOnce) {
+  add("affine");
+  BackendManager manager(config_for(dir.string()));
+  auto plugins = manager.plugins();
+  ASSERT_EQ(plugins.size(), 1u);
+  std::shared_ptr<Graph> graph;
+  // Learning its info, sniffing and loading: one dlopen, for autodetect and explicit encodings.
+  ASSERT_TRUE(
+      load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_CPU, &graph)
+          .is_ok());
+  EXPECT_EQ(plugins[0]->times_opened(), 1u);
+  graph.reset();
+  EXPECT_FALSE(plugins[0]->is_open());
+  ASSERT_TRUE(load_text(manager, "AFFINE 1 0", NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, &graph)
+                  .is_ok());
+  EXPECT_EQ(plugins[0]->times_opened(), 2u);  // closed in between, so opened once more
+}
+
+TEST_F(PluginDir, AManifestThatDisagreesWithTheDescriptorMakesThePluginUnusable) {
+  add("liar", "liar");
+  BackendManager manager(config_for(dir.string()));
+  std::shared_ptr<Graph> graph;
+  NnStatus status = load_text(manager, "LIAR 1 0", NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, &graph);
+  EXPECT_FALSE(status.is_ok());
+  std::string explanation;
+  Selection selection;
+  std::vector<uint8_t> head = bytes_of("LIAR 1 0");
+  manager.select(NNWASM_ENCODING_OPENVINO, NNWASM_TARGET_CPU, head, &selection, &explanation);
+  EXPECT_NE(explanation.find("its manifest does not match its descriptor (encodings 0,1 vs 0)"),
+            std::string::npos)
+      << explanation;
+  EXPECT_EQ(selection.plugin, nullptr);
 }

@@ -145,8 +145,11 @@ static const nnwasm_encoding encodings[] = {NNWASM_ENCODING_OPENVINO};
 /* What nnwasm reads without loading the plugin; the "scale" build has none, to test that
  * plugins without one are opened instead. */
 #ifdef AFFINE_MANIFEST_ABI
+#ifndef AFFINE_MANIFEST_ENCODINGS
+#define AFFINE_MANIFEST_ENCODINGS "0" /* what the descriptor says; the liar plugin says more */
+#endif
 NNWASM_BACKEND_MANIFEST("nnwasm-backend abi=" AFFINE_MANIFEST_ABI " name=" AFFINE_NAME
-                        " encodings=0 magic=" AFFINE_MAGIC_HEX);
+                        " encodings=" AFFINE_MANIFEST_ENCODINGS " magic=" AFFINE_MAGIC_HEX);
 #endif
 
 static const nnwasm_backend backend = {
