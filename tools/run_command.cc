@@ -74,7 +74,8 @@ int run_module(const RunOptions& options) {
     const auto sockets = instance.wasi().listening_sockets();
     for (size_t i = 0; i < options.tcp_listen.size() && i < sockets.size(); ++i) {
       const std::string& asked = options.tcp_listen[i];
-      if (!asked.ends_with(":0")) continue;
+      const std::string port = asked.substr(asked.rfind(':') + 1);
+      if (port.find_first_not_of('0') != std::string::npos) continue;  // not port 0
       spdlog::info("--tcplisten {} is listening on {} (guest fd {})", asked, sockets[i].second,
                    sockets[i].first);
     }

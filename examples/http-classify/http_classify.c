@@ -8,24 +8,27 @@
 //
 // POST /classify takes 64 pixel values from 0 to 16 (scikit-learn's 8x8 digits), separated by
 // commas or whitespace, optionally as a JSON array. Anything else gets a 4xx answer; a client
-// that stalls or hangs up mid-request only loses its own connection.
+// that hangs up mid-request only loses its own connection, and one that has not sent a whole
+// request 5 s after it was accepted gets 408 (one request at a time: that bounds how long a slow
+// client delays the others).
 // argv[1] (optional): serve this many connections, then exit 0 (default: forever).
 // argv[2] (optional): the listening fd (default 3, the first preopen when no --dir is given).
+// argv[3] (optional): the time a client has to send its whole request, in ms (default 5000).
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <wasi/api.h>
 
 #include "wasi_nn.h"
 
-enum {
-  kMaxRequest = 16384,   // header and body together
-  kReadTimeoutMs = 5000  // a client silent this long gets 408
-};
+enum { kMaxRequest = 16384 };  // header and body together
+
+static long request_timeout_ms = 5000;  // a whole request, from accept: slower clients get 408
 
 static char request[kMaxRequest + 1];
 
@@ -52,12 +55,20 @@ static int respond(int fd, int status, const char* reason, const char* extra_hea
   return 0;
 }
 
-// Reads from `fd` into request[used..]; returns the bytes read, 0 when the client closed the
-// connection, -1 on error or timeout (`*timed_out` tells which).
-static ssize_t read_some(int fd, size_t used, int* timed_out) {
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// Reads from `fd` into request[used..] until `deadline_ms`; returns the bytes read, 0 when the
+// client closed the connection, -1 on error or timeout (`*timed_out` tells which). The deadline
+// is for the whole request, so a client trickling bytes cannot hold the server either.
+static ssize_t read_some(int fd, size_t used, long long deadline_ms, int* timed_out) {
   struct pollfd p = {fd, POLLIN, 0};
+  long long left = deadline_ms - now_ms();
   *timed_out = 0;
-  int ready = poll(&p, 1, kReadTimeoutMs);
+  int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
   if (ready == 0) *timed_out = 1;
   if (ready <= 0) return -1;
   return recv(fd, request + used, kMaxRequest - used, 0);
@@ -118,13 +129,14 @@ static int classify(graph_execution_context ctx, const float* pixels, int* digit
 
 // Reads one request from `fd` and answers it (always 0).
 static int serve(int fd, graph_execution_context ctx) {
+  const long long deadline = now_ms() + request_timeout_ms;
   size_t used = 0;
   char* body = NULL;
   int timed_out = 0;
   while (body == NULL) {  // the header block
     if (used == kMaxRequest)
       return respond(fd, 413, "Payload Too Large", "", "request too large\n");
-    ssize_t n = read_some(fd, used, &timed_out);
+    ssize_t n = read_some(fd, used, deadline, &timed_out);
     if (n <= 0) {
       if (timed_out) return respond(fd, 408, "Request Timeout", "", "request incomplete\n");
       return 0;  // closed mid-request: nobody to answer
@@ -156,7 +168,7 @@ static int serve(int fd, graph_execution_context ctx) {
     return respond(fd, 413, "Payload Too Large", "", "body too large\n");
   }
   while (used - header_size < (size_t)length) {  // the rest of the body
-    ssize_t n = read_some(fd, used, &timed_out);
+    ssize_t n = read_some(fd, used, deadline, &timed_out);
     if (n <= 0) {
       if (timed_out) return respond(fd, 408, "Request Timeout", "", "body incomplete\n");
       return 0;
@@ -184,6 +196,7 @@ static int serve(int fd, graph_execution_context ctx) {
 int main(int argc, char** argv) {
   long max_connections = argc > 1 ? strtol(argv[1], NULL, 10) : -1;
   int listener = argc > 2 ? atoi(argv[2]) : 3;
+  if (argc > 3 && atol(argv[3]) > 0) request_timeout_ms = atol(argv[3]);
 
   graph g;
   graph_execution_context ctx;

@@ -60,7 +60,7 @@ Wasi::Impl::Impl(WasiConfig config_in) : config(std::move(config_in)) {
   const int stdio[3] = {config.stdin_fd, config.stdout_fd, config.stderr_fd};
   for (uint32_t i = 0; i < 3; ++i) {
     if (stdio[i] < 0) continue;
-    const Rights stdio_rights{applicable_rights(stdio[i]), 0};
+    const Rights stdio_rights{i == 0 ? rights::kStdin : rights::kStdout, 0};
     fds.insert_at(i, std::make_unique<FdEntry>(stdio[i], false, stdio_rights));
   }
   // A preopen holds every directory right, and passes on every directory and file right.

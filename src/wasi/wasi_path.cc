@@ -108,9 +108,22 @@ int32_t Wasi::Impl::path_open(HostCall& call, uint32_t fd, uint32_t dirflags, ui
   const bool follow = (dirflags & kLookupSymlinkFollow) != 0;
 
   UniqueFd opened;
-  err = resolver.open(dir->host_fd(), guest, flags | access, 0666, follow, &opened);
-  if (err == Errno::kAcces && !read && !write && (flags & (O_CREAT | O_TRUNC)) == 0) {
-    // Neither read nor write access is wanted (e.g. only stat): a path-only fd will do.
+  const bool path_only =
+      (granted.base & rights::kNeedsOpenFile) == 0 && (flags & (O_CREAT | O_TRUNC)) == 0;
+  if (path_only) {
+    // Only stat, set times or (for a directory) path operations: a path-only fd will do. Such
+    // an fd can name a symlink itself; path_open without symlink_follow must still be ELOOP.
+    err = resolver.open(dir->host_fd(), guest, O_PATH | (flags & O_DIRECTORY), 0, follow, &opened);
+    struct stat st;
+    if (err == Errno::kSuccess && !follow && ::fstat(opened.get(), &st) == 0 &&
+        S_ISLNK(st.st_mode)) {
+      err = Errno::kLoop;
+    }
+  } else {
+    err = resolver.open(dir->host_fd(), guest, flags | access, 0666, follow, &opened);
+  }
+  if (err == Errno::kAcces && !path_only && !read && !write && (flags & (O_CREAT | O_TRUNC)) == 0) {
+    // Seek/sync rights without read or write on a file we may not read: path-only it is.
     err = resolver.open(dir->host_fd(), guest, O_PATH | (flags & O_DIRECTORY), 0, follow, &opened);
   }
   if (err != Errno::kSuccess) return ret(err);

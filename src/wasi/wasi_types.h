@@ -158,7 +158,19 @@ inline constexpr uint64_t kTty = kRegularFile & ~(kFdSeek | kFdTell);
 inline constexpr uint64_t kOther = kRegularFile;
 inline constexpr uint64_t kSocket =
     kFdRead | kFdWrite | kFdFdstatSetFlags | kFdFilestatGet | kPollFdReadwrite | kSockShutdown;
-inline constexpr uint64_t kListeningSocket = kSocket | kSockAccept;
+// A listener accepts; shutting it down would only stop it listening, so it cannot.
+inline constexpr uint64_t kListeningSocket = (kSocket & ~kSockShutdown) | kSockAccept;
+// The host's stdio, lent to the guest: streams it reads (stdin) or writes (stdout, stderr).
+// No seek, truncate or fdstat_set_flags: the open file description is shared with the
+// process that started nnwasm (a shell's terminal, a log opened for appending), and a guest
+// must not change it behind that process's back.
+inline constexpr uint64_t kStdin = kFdRead | kFdFilestatGet | kPollFdReadwrite;
+inline constexpr uint64_t kStdout = kFdWrite | kFdFilestatGet | kPollFdReadwrite;
+// Rights that need an fd open for I/O; without any of them path_open opens O_PATH (which never
+// blocks, e.g. on a FIFO, and needs no read permission).
+inline constexpr uint64_t kNeedsOpenFile = kReadAccess | kWriteAccess | kFdSeek | kFdTell |
+                                           kFdSync | kFdAdvise | kFdFdstatSetFlags |
+                                           kPollFdReadwrite;
 }  // namespace rights
 
 // The rights an fd holds: `base` for operations on it, `inheriting` the most that fds opened

@@ -2,6 +2,8 @@
 // fd_fdstat_set_rights only narrows, and that every call checks the right it needs.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <string>
 #include <vector>
 
@@ -228,11 +230,28 @@ TEST_F(WasiRights, PollNeedsTheRightItWaitsFor) {
   EXPECT_EQ(error, static_cast<uint16_t>(Errno::kNotcapable));
 }
 
-TEST_F(WasiRights, StdioRightsFollowTheHostFdKind) {
-  // stdin is /dev/null (a character device, not a terminal), stdout a pipe.
-  EXPECT_EQ(rights_of(0).base, rights::kOther);
-  EXPECT_EQ(rights_of(1).base, rights::kOther);
+TEST_F(WasiRights, StdioIsAStreamTheGuestCannotReconfigure) {
+  EXPECT_EQ(rights_of(0).base, rights::kStdin);
+  EXPECT_EQ(rights_of(1).base, rights::kStdout);
   EXPECT_EQ(rights_of(1).inheriting, 0u);
+  // The open file descriptions are the host's: no flags changed, no truncation, no seeking.
+  const int stdin_flags = ::fcntl(stdin_fd, F_GETFL);
+  EXPECT_EQ(call("fd_fdstat_set_flags", {0, fdflags::kNonblock}), kNotcapable);
+  EXPECT_EQ(::fcntl(stdin_fd, F_GETFL), stdin_flags);
+  EXPECT_EQ(call("fd_filestat_set_size", {1, 0}), kNotcapable);
+  EXPECT_EQ(call("fd_seek", {1, 0, kWhenceSet, kOut}), kNotcapable);
+  uint32_t n = put_iovecs({"still writable"});
+  EXPECT_EQ(call("fd_write", {1, kIovs, n, kOut}), 0);
+  EXPECT_EQ(drain_stdout(), "still writable");
+}
+
+TEST_F(WasiRights, OpeningForStatOnlyNeverBlocksOnAFifo) {
+  ASSERT_EQ(::mkfifo((tree / "sandbox/fifo").c_str(), 0600), 0);
+  // Without read or write rights the fd is path-only: opening a FIFO with no writer returns.
+  int32_t fd = open_at(3, "fifo", 0, rights::kFdFilestatGet, 0);
+  ASSERT_GT(fd, 3) << "errno " << -fd;
+  ASSERT_EQ(call("fd_filestat_get", {uint32_t(fd), kOut}), 0);
+  EXPECT_EQ(mem[kOut + layout::kFilestatFiletype], uint8_t(Filetype::kUnknown));
 }
 
 }  // namespace

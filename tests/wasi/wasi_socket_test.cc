@@ -57,6 +57,8 @@ TEST_F(WasiSockets, ListenerFollowsThePreopenedDirectories) {
   ASSERT_EQ(call("fd_fdstat_get", {kListener, kOut}), 0);
   EXPECT_EQ(mem[kOut], uint8_t(Filetype::kSocketStream));
   EXPECT_EQ(rights_of(kListener).base, rights::kListeningSocket);
+  // Shutting a listener down would only stop it listening.
+  EXPECT_EQ(call("sock_shutdown", {kListener, kSdRd}), static_cast<int32_t>(Errno::kNotcapable));
   ASSERT_EQ(call("fd_filestat_get", {kListener, kOut}), 0);
   EXPECT_EQ(mem[kOut + layout::kFilestatFiletype], uint8_t(Filetype::kSocketStream));
   auto sockets = wasi->listening_sockets();

@@ -112,15 +112,16 @@ TEST(OnnxWasm, HttpGuestClassifiesOnAPreopenedSocketAndSurvivesBadClients) {
   };
   const std::vector<std::string> expected_status = {"400", "405", "404", "400",
                                                     "400", "411", "413"};
-  const int hangups = 2;  // clients that close mid-request
-  const int connections = kGood + static_cast<int>(bad.size()) + hangups;
+  const int hangups = 2;    // clients that close mid-request
+  const int tricklers = 1;  // a client that sends a byte now and then, never a whole request
+  const int connections = kGood + static_cast<int>(bad.size()) + hangups + tricklers;
 
   nnwasm::test::ProcessResult server;
   std::thread server_thread([&] {
     server = nnwasm::test::run_process(
         {nnwasm::test::nnwasm_binary(), "run", "--tcplisten", "127.0.0.1:" + std::to_string(port),
          "--nn-preload", "digits:onnx:auto:" + model_path("digits.onnx"),
-         nnwasm::test::guest_path("http-classify"), std::to_string(connections)},
+         nnwasm::test::guest_path("http-classify"), std::to_string(connections), "3", "1000"},
         {}, {}, 120);
   });
   // A client that hangs up in the middle of its headers, and one in the middle of its body.
@@ -131,6 +132,25 @@ TEST(OnnxWasm, HttpGuestClassifiesOnAPreopenedSocketAndSurvivesBadClients) {
     ASSERT_GE(fd, 0);
     send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
     close(fd);
+  }
+  {
+    // One byte every 200 ms: each read is quick, but the request's 1 s deadline ends it, and
+    // the good clients after it are still served.
+    int fd = connect_loopback(port);
+    ASSERT_GE(fd, 0);
+    std::string reply;
+    const std::string slow = "POST /classify HTTP/1.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaa";
+    const auto start = std::chrono::steady_clock::now();
+    for (char c : slow) {
+      if (send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    char buffer[256];
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) reply.append(buffer, n);
+    close(fd);
+    EXPECT_EQ(reply.substr(0, 12), "HTTP/1.1 408") << reply;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
   }
   for (size_t i = 0; i < bad.size(); ++i) {
     std::string reply = http_exchange(port, bad[i]);
