@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "frontend/model_specs.h"
 #include "instance/instance.h"
 
 namespace {
@@ -64,7 +65,7 @@ int main(int argc, char** argv) {
   backend_config.dirs = nn::BackendManager::default_dirs({backend_dir}, "");
   nn::NnRuntime runtime(backend_config);
   nn::NamedModel model;
-  if (!nn::parse_preload(argv[4], &model).is_ok()) return 2;
+  if (!frontend::parse_preload(argv[4], &model).is_ok()) return 2;
   runtime.models.add(model);
   engine::initialize_engine({});
   std::shared_ptr<const engine::Module> module;  // compiled once, instantiated N times

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "backends_command.h"
+#include "frontend/model_specs.h"
 #include "run_command.h"
 #include "run_options.h"
 
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
 
   for (const std::string& spec : preloads) {
     nnwasm::nn::NamedModel model;
-    if (auto s = nnwasm::nn::parse_preload(spec, &model); !s.is_ok()) {
+    if (auto s = nnwasm::frontend::parse_preload(spec, &model); !s.is_ok()) {
       spdlog::error("{}", s.message);
       return kUsageError;
     }
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
   }
   for (const std::string& spec : graph_dirs) {
     nnwasm::nn::NamedModel model;
-    if (auto s = nnwasm::nn::parse_graph_dir(spec, &model); !s.is_ok()) {
+    if (auto s = nnwasm::frontend::parse_graph_dir(spec, &model); !s.is_ok()) {
       spdlog::error("{}", s.message);
       return kUsageError;
     }

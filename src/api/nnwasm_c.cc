@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/model_specs.h"
 #include "instance/instance.h"
 
 struct nnwasm_error {
@@ -153,7 +154,7 @@ nnwasm_error* nnwasm_runtime_config_add_preload(nnwasm_runtime_config* config, c
   if (config == nullptr || spec == nullptr) return error("add_preload: null argument");
   return guarded([&]() -> nnwasm_error* {
     nnwasm::nn::NamedModel model;
-    if (auto status = nnwasm::nn::parse_preload(spec, &model); !status.is_ok()) {
+    if (auto status = nnwasm::frontend::parse_preload(spec, &model); !status.is_ok()) {
       return error(status.message);
     }
     config->models.push_back(std::move(model));

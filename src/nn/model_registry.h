@@ -22,11 +22,6 @@ struct NamedModel {
   std::vector<std::string> paths;
 };
 
-// Parses WasmEdge's --nn-preload NAME:ENCODING:TARGET:PATH[:PATH...].
-NnStatus parse_preload(const std::string& spec, NamedModel* out);
-// Parses Wasmtime's --nn-graph ENCODING::DIR (name = last component of DIR).
-NnStatus parse_graph_dir(const std::string& spec, NamedModel* out);
-
 // Loads model bytes (one or more builders) with the backend `manager` selects. When `paths`
 // names the files behind the builders and the backend has load_file, it loads from the files
 // (letting it mmap them) instead.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "frontend/model_specs.h"
 #include "support/process.h"
 
 using namespace nnwasm::nn;
@@ -102,7 +103,7 @@ TEST_F(SessionTest, NamedModelIsLoadedOnceAndSharedAcrossSessions) {
   std::filesystem::path model = std::filesystem::temp_directory_path() / "nnwasm_session_model";
   std::ofstream(model) << "AFFINE 3 0";
   NamedModel named;
-  ASSERT_TRUE(parse_preload("m:openvino:cpu:" + model.string(), &named).is_ok());
+  ASSERT_TRUE(nnwasm::frontend::parse_preload("m:openvino:cpu:" + model.string(), &named).is_ok());
   runtime.models.add(named);
   Session first(runtime), second(runtime);
   uint32_t g1, g2;
@@ -122,7 +123,7 @@ TEST_F(SessionTest, AfterUnloadANamedModelTakesTheNewConfig) {
   std::filesystem::path model = std::filesystem::temp_directory_path() / "nnwasm_session_config";
   std::ofstream(model) << "AFFINE 3 0";
   NamedModel named;
-  ASSERT_TRUE(parse_preload("c:openvino:cpu:" + model.string(), &named).is_ok());
+  ASSERT_TRUE(nnwasm::frontend::parse_preload("c:openvino:cpu:" + model.string(), &named).is_ok());
   runtime.models.add(named);
   Session session(runtime), other(runtime);
   uint32_t g1, g2, g3, g4;
@@ -146,16 +147,16 @@ TEST_F(SessionTest, AfterUnloadANamedModelTakesTheNewConfig) {
 
 TEST(ParsePreload, AcceptsPeersSpellingsAndRejectsTheRest) {
   NamedModel m;
-  ASSERT_TRUE(parse_preload("default:GGML:AUTO:/m/a.gguf:/m/b.gguf", &m).is_ok());
+  ASSERT_TRUE(nnwasm::frontend::parse_preload("default:GGML:AUTO:/m/a.gguf:/m/b.gguf", &m).is_ok());
   EXPECT_EQ(m.name, "default");
   EXPECT_EQ(m.encoding, uint32_t{NNWASM_ENCODING_GGML});
   EXPECT_EQ(m.target, uint32_t{NNWASM_TARGET_AUTO});
   EXPECT_EQ(m.paths.size(), 2u);
-  EXPECT_FALSE(parse_preload("x:onnx:cpu", &m).is_ok());
-  EXPECT_FALSE(parse_preload("x:onnx:warp:/m", &m).is_ok());
-  EXPECT_FALSE(parse_preload(":onnx:cpu:/m", &m).is_ok());
-  ASSERT_TRUE(parse_graph_dir("onnx::/models/mobilenet", &m).is_ok());
+  EXPECT_FALSE(nnwasm::frontend::parse_preload("x:onnx:cpu", &m).is_ok());
+  EXPECT_FALSE(nnwasm::frontend::parse_preload("x:onnx:warp:/m", &m).is_ok());
+  EXPECT_FALSE(nnwasm::frontend::parse_preload(":onnx:cpu:/m", &m).is_ok());
+  ASSERT_TRUE(nnwasm::frontend::parse_graph_dir("onnx::/models/mobilenet", &m).is_ok());
   EXPECT_EQ(m.name, "mobilenet");
   EXPECT_EQ(m.encoding, uint32_t{NNWASM_ENCODING_ONNX});
-  EXPECT_FALSE(parse_graph_dir("onnx:/models", &m).is_ok());
+  EXPECT_FALSE(nnwasm::frontend::parse_graph_dir("onnx:/models", &m).is_ok());
 }
