@@ -178,12 +178,19 @@ TEST(StoreErrors, InvalidFunctionBodyIsReportedWhenInstantiatedByEveryStore) {
   }
 }
 
-TEST(StoreCalls, ExportsTakeAndReturnEveryNumericType) {
-  std::ifstream in(nnwasm::test::guest_path("exports_with_values"), std::ios::binary);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+// A store holding exports_with_values.wasm (no imports).
+class StoreCalls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(nnwasm::test::guest_path("exports_with_values"), std::ios::binary);
+    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+    store.instantiate(Module::compile(bytes, "exports_with_values.wasm"), linker);
+  }
   Linker linker;
   Store store;
-  store.instantiate(Module::compile(bytes, "exports_with_values.wasm"), linker);
+};
+
+TEST_F(StoreCalls, ExportsTakeAndReturnEveryNumericType) {
   std::vector<WasmValue> results;
   const WasmValue mix_args[] = {WasmValue::of_i32(-2), WasmValue::of_i64(int64_t{1} << 40),
                                 WasmValue::of_f32(0.5f), WasmValue::of_f64(0.25)};
@@ -206,12 +213,7 @@ TEST(StoreCalls, ExportsTakeAndReturnEveryNumericType) {
   EXPECT_NE(boom.trap_message.find("unreachable"), std::string::npos) << boom.trap_message;
 }
 
-TEST(StoreCalls, MismatchedArgumentsAreErrorsNamingTheType) {
-  std::ifstream in(nnwasm::test::guest_path("exports_with_values"), std::ios::binary);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
-  Linker linker;
-  Store store;
-  store.instantiate(Module::compile(bytes, "exports_with_values.wasm"), linker);
+TEST_F(StoreCalls, MismatchedArgumentsAreErrorsNamingTheType) {
   std::vector<WasmValue> results;
   const WasmValue wrong[] = {WasmValue::of_i32(1)};
   auto message_of = [&](auto&& attempt) {
