@@ -77,6 +77,9 @@ nnwasm_status set_input(nnwasm_context* context, uint32_t index,
                         const nnwasm_tensor* tensor) noexcept {
   if (context == nullptr || tensor == nullptr)
     return fail(NNWASM_INVALID_ARGUMENT, "set_input: context or tensor is NULL");
+  // Text comes in any of the six types (guests differ), but not in one that does not exist.
+  if (tensor->type > NNWASM_TENSOR_I64)
+    return fail(NNWASM_INVALID_ARGUMENT, "set_input: unknown tensor type %u", tensor->type);
   return guarded("set_input", [&] { context->impl->set_input(index, *tensor); });
 }
 

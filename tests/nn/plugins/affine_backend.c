@@ -37,8 +37,9 @@ struct nnwasm_context {
 };
 
 static nnwasm_status probe(nnwasm_device* out, uint32_t cap, uint32_t* count) {
+  if (count == NULL) return fail(NNWASM_INVALID_ARGUMENT, "probe: count is NULL");
   *count = 1;
-  if (cap >= 1) {
+  if (cap >= 1 && out != NULL) {
     out[0].target = NNWASM_TARGET_CPU;
     out[0].index = 0;
     snprintf(out[0].name, sizeof out[0].name, "cpu");
@@ -47,6 +48,7 @@ static nnwasm_status probe(nnwasm_device* out, uint32_t cap, uint32_t* count) {
 }
 
 static nnwasm_status sniff(const uint8_t* data, size_t size, uint32_t* confidence) {
+  if (confidence == NULL) return fail(NNWASM_INVALID_ARGUMENT, "sniff: confidence is NULL");
   size_t n = strlen(AFFINE_MAGIC);
   *confidence = size > n && memcmp(data, AFFINE_MAGIC, n) == 0 && data[n] == ' ' ? 100 : 0;
   return NNWASM_SUCCESS;
@@ -56,7 +58,10 @@ static nnwasm_status load(const nnwasm_bytes* builders, uint32_t count,
                           const nnwasm_load_options* options, nnwasm_graph** out) {
   (void)options;
   uint32_t confidence = 0;
-  if (count != 1) return fail(NNWASM_INVALID_ARGUMENT, "expected exactly one builder");
+  if (out == NULL) return fail(NNWASM_INVALID_ARGUMENT, "load: out is NULL");
+  if (count != 1 || builders == NULL)
+    return fail(NNWASM_INVALID_ARGUMENT, "expected exactly one builder");
+  if (builders[0].data == NULL) return fail(NNWASM_INVALID_ENCODING, "the builder is empty");
   sniff(builders[0].data, builders[0].size, &confidence);
   if (confidence == 0) return fail(NNWASM_INVALID_ENCODING, "not an " AFFINE_MAGIC " model");
   char text[128];
@@ -76,7 +81,8 @@ static nnwasm_status load(const nnwasm_bytes* builders, uint32_t count,
 // Named models arrive as files: read the (tiny) file and load its bytes.
 static nnwasm_status load_file(const char* const* paths, uint32_t count,
                                const nnwasm_load_options* options, nnwasm_graph** out) {
-  if (count != 1) return fail(NNWASM_INVALID_ARGUMENT, "expected exactly one model file");
+  if (count != 1 || paths == NULL || paths[0] == NULL)
+    return fail(NNWASM_INVALID_ARGUMENT, "expected exactly one model file");
   FILE* f = fopen(paths[0], "rb");
   if (f == NULL) return fail(NNWASM_MODEL_NOT_FOUND, "cannot open the model file");
   uint8_t text[128];
@@ -91,6 +97,8 @@ static void graph_free(nnwasm_graph* graph) {
 }
 
 static nnwasm_status context_create(nnwasm_graph* graph, nnwasm_context** out) {
+  if (graph == NULL || out == NULL)
+    return fail(NNWASM_INVALID_ARGUMENT, "context_create: graph or out is NULL");
   *out = calloc(1, sizeof **out);
   if (*out == NULL) return fail(NNWASM_RUNTIME_ERROR, "out of memory");
   (*out)->graph = graph;
@@ -98,12 +106,14 @@ static nnwasm_status context_create(nnwasm_graph* graph, nnwasm_context** out) {
 }
 
 static void context_free(nnwasm_context* c) {
+  if (c == NULL) return;
   free(c->input);
   free(c->output);
   free(c);
 }
 
 static nnwasm_status set_input(nnwasm_context* c, uint32_t index, const nnwasm_tensor* t) {
+  if (c == NULL || t == NULL) return fail(NNWASM_INVALID_ARGUMENT, "set_input: NULL argument");
   if (index != 0) return fail(NNWASM_INVALID_ARGUMENT, "input index out of range (model has 1)");
   if (t->type != NNWASM_TENSOR_F32) return fail(NNWASM_INVALID_ARGUMENT, "input must be f32");
   size_t elements = 1;
@@ -120,6 +130,7 @@ static nnwasm_status set_input(nnwasm_context* c, uint32_t index, const nnwasm_t
 }
 
 static nnwasm_status compute(nnwasm_context* c) {
+  if (c == NULL) return fail(NNWASM_INVALID_ARGUMENT, "compute: context is NULL");
   if (!c->has_input) return fail(NNWASM_INVALID_ARGUMENT, "input 0 is not set");
   float* output = realloc(c->output, c->count * 4 + 1);
   if (output == NULL) return fail(NNWASM_RUNTIME_ERROR, "out of memory");
@@ -129,6 +140,7 @@ static nnwasm_status compute(nnwasm_context* c) {
 }
 
 static nnwasm_status get_output(nnwasm_context* c, uint32_t index, nnwasm_output* out) {
+  if (c == NULL || out == NULL) return fail(NNWASM_INVALID_ARGUMENT, "get_output: NULL argument");
   if (index != 0) return fail(NNWASM_INVALID_ARGUMENT, "output index out of range (model has 1)");
   if (c->output == NULL) return fail(NNWASM_INVALID_ARGUMENT, "no output: compute first");
   out->data = (const uint8_t*)c->output;
