@@ -68,8 +68,7 @@ NNWASM_API void nnwasm_runtime_config_add_backend_dir(nnwasm_runtime_config* con
 NNWASM_API void nnwasm_runtime_config_set_backend_order(nnwasm_runtime_config* config,
                                                         const char* comma_separated_names);
 /* Fail loads asked for on gpu/tpu when that device is missing, instead of using the CPU. */
-NNWASM_API void nnwasm_runtime_config_set_strict_target(nnwasm_runtime_config* config,
-                                                        bool strict);
+NNWASM_API void nnwasm_runtime_config_set_strict_target(nnwasm_runtime_config* config, bool strict);
 NNWASM_API void nnwasm_runtime_config_set_quotas(nnwasm_runtime_config* config,
                                                  const nnwasm_quotas* quotas);
 
@@ -109,8 +108,7 @@ NNWASM_API void nnwasm_instance_config_add_env(nnwasm_instance_config* config, c
                                                const char* value);
 /* Makes host directory `host_path` visible to the guest as `guest_path`. */
 NNWASM_API void nnwasm_instance_config_add_preopen(nnwasm_instance_config* config,
-                                                   const char* host_path,
-                                                   const char* guest_path);
+                                                   const char* host_path, const char* guest_path);
 /* Preopens a listening TCP socket on "HOST:PORT" (after the directories). */
 NNWASM_API void nnwasm_instance_config_add_tcp_listen(nnwasm_instance_config* config,
                                                       const char* address);
