@@ -109,6 +109,14 @@ struct Module::Impl {
   mutable std::optional<v8::CompiledWasmModule> compiled;
   mutable std::string error;  // V8's verdict when it would not compile
 
+  // The export called `name` (names are unique in a module); nullptr when there is none.
+  const WasmExport* find_export(const std::string& export_name) const {
+    for (const WasmExport& e : info.exports) {
+      if (e.name == export_name) return &e;
+    }
+    return nullptr;
+  }
+
   // The module object for `isolate` (compiling on first use); empty with `error` set if invalid.
   v8::MaybeLocal<v8::WasmModuleObject> object_in(v8::Isolate* isolate,
                                                  v8::Local<v8::Context> ctx) const {
@@ -148,17 +156,12 @@ const std::string& Module::name() const {
 }
 
 const FuncType* Module::export_type(const std::string& name) const {
-  for (const WasmExport& e : impl_->info.exports) {
-    if (e.name == name && e.kind == ExternKind::Func && e.func_type) return &*e.func_type;
-  }
-  return nullptr;
+  const WasmExport* e = impl_->find_export(name);
+  return e != nullptr && e->kind == ExternKind::Func && e->func_type ? &*e->func_type : nullptr;
 }
 
 bool Module::has_export(const std::string& name) const {
-  for (const WasmExport& e : impl_->info.exports) {
-    if (e.name == name) return true;
-  }
-  return false;
+  return impl_->find_export(name) != nullptr;
 }
 
 struct Store::Impl {
@@ -404,18 +407,14 @@ RunOutcome Store::call(const std::string& name, std::span<const WasmValue> args,
   v8::Context::Scope context_scope(ctx);
   if (s.exports.IsEmpty()) throw EngineError("call: module is not instantiated");
 
-  const WasmExport* exported = nullptr;
-  for (const WasmExport& e : s.module->impl().info.exports) {
-    if (e.name == name && e.kind == ExternKind::Func) exported = &e;
-  }
+  const WasmExport* exported = s.module->impl().find_export(name);
   v8::Local<v8::Value> export_value;
-  if (exported == nullptr ||
+  if (exported == nullptr || exported->kind != ExternKind::Func ||
       !s.exports.Get(isolate)->Get(ctx, v8_str(isolate, name)).ToLocal(&export_value) ||
       !export_value->IsFunction()) {
     throw EngineError(s.module_name() + ": no exported function '" + name + "'");
   }
   // The arguments must match the export's type exactly, as Wasmtime's typed calls check.
-  const std::string given = value_types_text(args);
   if (!exported->func_type) {
     throw EngineError(s.module_name() + ": export '" + name + "' has type " + exported->type_text +
                       ", which calls from the host cannot pass");
@@ -426,7 +425,7 @@ RunOutcome Store::call(const std::string& name, std::span<const WasmValue> args,
   if (!match) {
     throw EngineError(
         s.module_name() + ": export '" + name + "' has type " + type.to_string() +
-        ", called with arguments " + given +
+        ", called with arguments " + value_types_text(args) +
         (results == nullptr && !type.results.empty() ? " and no room for results" : ""));
   }
   std::vector<v8::Local<v8::Value>> argv;
