@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "nn/model_registry.h"
+
 #include <cstdio>
 #include <fstream>
 #include <vector>
@@ -63,6 +65,18 @@ int list_backends(const nn::BackendConfig& config, const std::string& explain_mo
     std::printf("  no backend: %s\n", status.message.c_str());
     return 1;
   }
+  // What the winner makes of it: the model's inputs and outputs (backend.h graph_io).
+  selection = {};
+  nn::ModelRegistry models(manager);
+  models.add({"explained", encoding, target, {explain_model}});
+  std::shared_ptr<nn::Graph> graph;
+  status = models.get("explained", "", &graph);
+  if (!status.is_ok()) {
+    std::printf("  cannot load it: %s\n", status.message.c_str());
+    return 1;
+  }
+  std::printf("inputs:\n%soutputs:\n%s", graph->describe(NNWASM_IO_INPUT).c_str(),
+              graph->describe(NNWASM_IO_OUTPUT).c_str());
   return 0;
 }
 

@@ -101,6 +101,14 @@ int main(int argc, char** argv) {
                   "Bytes per input tensor (default 1 GiB)");
   run->add_option("--nn-max-model-bytes", options.quotas.max_model_bytes,
                   "Bytes of a model loaded from guest memory (default 4 GiB)");
+  run->add_option_function<double>(
+         "--nn-compute-timeout",
+         [&](double seconds) {
+           options.quotas.compute_timeout_ms = static_cast<uint32_t>(seconds * 1000.0 + 0.5);
+         },
+         "Seconds one compute may run before it is cancelled, where the backend supports it "
+         "(llama); default no limit")
+      ->check(CLI::Range(0.0, 86400.0));
 
   std::string explain_model, explain_encoding = "autodetect", explain_target = "auto";
   CLI::App* backends = app.add_subcommand("backends", "List backend plugins and their devices");

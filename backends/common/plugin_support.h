@@ -1,12 +1,13 @@
-// Framework-free helpers every backend plugin needs at the C ABI boundary: the Error a plugin
-// throws internally, the thread-local last_error buffer with fail(), and guarded(), which runs
-// a body and turns any exception into a WASI-NN status plus a message.
-// A plugin defines `kPluginErrorPrefix` (e.g. "onnx: ") once, in its plugin.cc.
+// Framework-free helpers every backend plugin needs: the Error a plugin throws internally, the
+// thread-local last_error buffer with fail(), guarded(), which runs a body and turns any
+// exception into a WASI-NN status plus a message, and the host's callbacks (log, cancelled).
+// `kPluginErrorPrefix` (e.g. "onnx: ") is defined by NNWASM_DEFINE_BACKEND (backend_boundary.h).
 #pragma once
 
 #include <nnwasm/backend.h>
 #include <sched.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -22,7 +23,7 @@ struct Error {
   std::string message;
 };
 
-extern const char kPluginErrorPrefix[];
+extern const char* const kPluginErrorPrefix;
 
 // A plain array, not a std::string: a thread_local with a destructor would make glibc keep the
 // plugin (and its framework) loaded after dlclose for as long as the thread lives.
@@ -71,6 +72,47 @@ nnwasm_status guarded(const char* what, Body&& body, Framework&& framework) noex
   } catch (...) {
     return fail(NNWASM_RUNTIME_ERROR, "%s: unknown error", what);
   }
+}
+
+// ---- host callbacks (nnwasm_host) ----
+
+// The callbacks the plugin was opened with; null before the entry point ran and after shutdown.
+inline std::atomic<const nnwasm_host*> g_host{nullptr};
+
+inline void set_host(const nnwasm_host* host) noexcept {
+  g_host.store(host, std::memory_order_release);
+}
+
+// Logs one line through the host (to stderr when there is no host, e.g. in a native benchmark).
+__attribute__((format(printf, 3, 4))) inline void log(void* host_token, nnwasm_log_level level,
+                                                      const char* format, ...) noexcept {
+  char line[1024];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  const nnwasm_host* host = g_host.load(std::memory_order_acquire);
+  if (host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, log) && host->log != nullptr) {
+    host->log(host_token, level, line);
+  } else if (level >= NNWASM_LOG_WARN) {
+    std::fprintf(stderr, "%s\n", line);
+  }
+}
+
+// Whether the host asks the work for `host_token` to stop (never without a host).
+inline bool cancelled(void* host_token) noexcept {
+  const nnwasm_host* host = g_host.load(std::memory_order_acquire);
+  return host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, cancelled) &&
+         host->cancelled != nullptr && host->cancelled(host_token) != 0;
+}
+
+// ---- tensors ----
+
+// An output of text or opaque bytes: U8, rank 1, dims {size}; `dim` is the caller's storage for
+// the one dimension and must live as long as the bytes.
+inline nnwasm_output bytes_output(const void* data, size_t size, uint32_t* dim) noexcept {
+  *dim = static_cast<uint32_t>(size);
+  return nnwasm_output{static_cast<const uint8_t*>(data), size, NNWASM_TENSOR_U8, 1, dim};
 }
 
 // "f32" etc. for a WASI-NN tensor type, "?" when unknown.

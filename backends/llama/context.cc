@@ -21,8 +21,8 @@ constexpr uint32_t kPromptReserve = 4;
 
 class LlamaContext final : public Context {
  public:
-  explicit LlamaContext(std::shared_ptr<const Model> model)
-      : model_(std::move(model)), options_(model_->options) {
+  LlamaContext(std::shared_ptr<const Model> model, void* host_token)
+      : model_(std::move(model)), options_(model_->options), host_token_(host_token) {
     piece_buffer_.resize(64);
   }
 
@@ -49,7 +49,10 @@ class LlamaContext final : public Context {
     require_generative("compute");
     if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
     nnwasm_status s = NNWASM_SUCCESS;
-    while (phase_ == Phase::Running && s != NNWASM_CONTEXT_FULL) s = step();
+    while (phase_ == Phase::Running && s != NNWASM_CONTEXT_FULL) {
+      check_cancelled();
+      s = step();
+    }
     // A whole generation: the next compute or compute_single starts again from the prompt.
     phase_ = Phase::Ready;
     return s == NNWASM_CONTEXT_FULL ? s : nnwasm_status{NNWASM_SUCCESS};
@@ -62,6 +65,7 @@ class LlamaContext final : public Context {
                   "embedding mode has no streaming: use compute, or set \"embedding\":false"};
     }
     piece_.clear();
+    check_cancelled();
     if (phase_ == Phase::Ready) {
       require_generative("compute_single");
       if (nnwasm_status s = start(); s != NNWASM_SUCCESS) return s;
@@ -85,10 +89,10 @@ class LlamaContext final : public Context {
   }
 
   nnwasm_output output(uint32_t index) override {
-    if (index == 0) return bytes(text_);
+    if (index == 0) return plugin_support::bytes_output(text_.data(), text_.size(), &text_dim_);
     if (index == 1) {
       write_metadata();  // written when asked for, not on every token
-      return bytes(metadata_);
+      return plugin_support::bytes_output(metadata_.data(), metadata_.size(), &metadata_dim_);
     }
     throw Error{NNWASM_INVALID_ARGUMENT,
                 "output " + std::to_string(index) +
@@ -96,16 +100,19 @@ class LlamaContext final : public Context {
   }
 
   nnwasm_output output_single(uint32_t index) override {
-    if (index == 0) return bytes(piece_);
+    if (index == 0) return plugin_support::bytes_output(piece_.data(), piece_.size(), &piece_dim_);
     return output(index);
   }
 
  private:
   enum class Phase { NoPrompt, Ready, Running, Done };
 
-  static nnwasm_output bytes(const std::string& s) {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+  // Between tokens, and inside llama_decode through its abort callback.
+  void check_cancelled() const {
+    if (plugin_support::cancelled(host_token_)) throw Error{NNWASM_RUNTIME_ERROR, kCancelled};
   }
+  static constexpr const char* kCancelled =
+      "cancelled by the host (--nn-compute-timeout passed, or the instance is stopping)";
 
   void require_prompt(const char* what) const {
     if (phase_ == Phase::NoPrompt) {
@@ -136,20 +143,21 @@ class LlamaContext final : public Context {
       throw Error{NNWASM_TOO_LARGE, "the prompt (input 0) is over 2 GiB"};
     }
     const auto length = static_cast<int32_t>(size);
-    prompt_.resize(std::max<size_t>(prompt_.capacity(), size / 2 + 16));
-    int32_t n = llama_tokenize(model_->vocab(), text, length, prompt_.data(),
-                               static_cast<int32_t>(prompt_.size()), true, true);
+    // Tokenized aside, so that a prompt that fails leaves the previous one in place.
+    std::vector<llama_token>& tokens = scratch_;
+    tokens.resize(std::max<size_t>(tokens.capacity(), size / 2 + 16));
+    int32_t n = llama_tokenize(model_->vocab(), text, length, tokens.data(),
+                               static_cast<int32_t>(tokens.size()), true, true);
     if (n < 0 && n != INT32_MIN) {
-      prompt_.resize(static_cast<size_t>(-n));
-      n = llama_tokenize(model_->vocab(), text, length, prompt_.data(), -n, true, true);
+      tokens.resize(static_cast<size_t>(-n));
+      n = llama_tokenize(model_->vocab(), text, length, tokens.data(), -n, true, true);
     }
     if (n <= 0) {
-      prompt_.clear();
-      phase_ = Phase::NoPrompt;
       throw Error{n == 0 ? NNWASM_INVALID_ARGUMENT : NNWASM_TOO_LARGE,
                   "the prompt (input 0) gives no tokens"};
     }
-    prompt_.resize(static_cast<size_t>(n));
+    tokens.resize(static_cast<size_t>(n));
+    prompt_.swap(tokens);
     reset_output();
     phase_ = Phase::Ready;
     // The llama context (KV cache, compute buffers) is made now, not in the first compute,
@@ -212,6 +220,8 @@ class LlamaContext final : public Context {
     p.n_threads = threads();
     p.n_threads_batch = threads_batch();
     p.no_perf = true;
+    p.abort_callback = [](void* token) { return plugin_support::cancelled(token); };
+    p.abort_callback_data = host_token_;
     if (options_.embedding) {
       // A pooled embedding needs the whole prompt in one micro-batch.
       p.embeddings = true;
@@ -298,6 +308,7 @@ class LlamaContext final : public Context {
   void decode(llama_token* tokens, int32_t count) {
     clear_llama_error();
     if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
+      check_cancelled();  // rc 2: the abort callback stopped it
       throw Error{NNWASM_RUNTIME_ERROR,
                   "llama_decode failed (" + std::to_string(rc) + "): " + llama_reason()};
     }
@@ -420,12 +431,14 @@ class LlamaContext final : public Context {
 
   const std::shared_ptr<const Model> model_;
   Options options_;
+  void* const host_token_;  // for plugin_support::cancelled
   llama_context* ctx_ = nullptr;
   llama_sampler* sampler_ = nullptr;
   bool context_stale_ = true;
   bool sampler_stale_ = true;
 
   std::vector<llama_token> prompt_;
+  std::vector<llama_token> scratch_;  // set_prompt's tokens before they replace prompt_
   Phase phase_ = Phase::NoPrompt;
   uint32_t limit_ = 0;      // tokens the sequence may hold (the requested ctx-size)
   uint32_t generated_ = 0;  // tokens sampled since the prompt, an end token included
@@ -438,12 +451,13 @@ class LlamaContext final : public Context {
   std::string piece_;     // get_output_single 0: what the last compute_single handed out
   std::string metadata_;  // output 1
   std::string piece_buffer_;
+  uint32_t text_dim_ = 0, metadata_dim_ = 0, piece_dim_ = 0;  // dims of the outputs above
 };
 
 }  // namespace
 
-std::unique_ptr<Context> make_context(std::shared_ptr<const Model> model) {
-  return std::make_unique<LlamaContext>(std::move(model));
+std::unique_ptr<Context> make_context(std::shared_ptr<const Model> model, void* host_token) {
+  return std::make_unique<LlamaContext>(std::move(model), host_token);
 }
 
 }  // namespace nnwasm::llama_backend

@@ -1,6 +1,7 @@
 // Internal interface of the llama.cpp backend: devices and GGUF sniffing, models shared by
 // contexts (model.cc), and execution contexts with generation and streaming (context.cc), used
-// by the ABI boundary in plugin.cc. Only model.cc, context.cc and grammar.cc include llama.cpp.
+// by the ABI boundary in plugin.cc (backend_boundary.h). Only model.cc, context.cc and grammar.cc
+// include llama.cpp.
 #pragma once
 
 #include <nnwasm/backend.h>
@@ -27,11 +28,16 @@ using plugin_support::Error;
 nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count);
 // 100 for GGUF bytes ("GGUF" magic), 0 otherwise.
 uint32_t sniff_gguf(const uint8_t* data, size_t size);
+// The same, with the encoding and "GGUF v3" for the sniff result.
+void sniff_gguf(const uint8_t* data, size_t size, nnwasm_sniff_result* out);
 // "1.0 (llama.cpp v0.5.0 de3ff81)": the release tag and commit it was built from.
 const char* backend_version();
-// Initializes llama.cpp once and routes its log through the backend (quiet by default).
+// Initializes llama.cpp once and routes its log through the backend (quiet by default); the log
+// hook is set again on every call, since shutdown_llama removes it.
 void init_llama();
-// Turns llama.cpp's info (and debug) logging to stderr on for the rest of the process.
+void shutdown_llama();
+// Turns llama.cpp's info (and debug) logging (through the host's log) on for the rest of the
+// process.
 void enable_llama_log(bool info, bool debug);
 // The last error llama.cpp logged on this thread ("" if none), for messages; cleared before
 // each llama.cpp call whose failure is reported, so a message never names an older error.
@@ -55,6 +61,10 @@ struct Model {
 
   llama_model* model() const { return weights->model; }
   const llama_vocab* vocab() const { return weights->vocab; }
+
+  // Inputs: prompt, metadata; outputs: text, stats (the same for every LLM).
+  uint32_t io_count(nnwasm_io_kind kind) const;
+  nnwasm_tensor_desc io(nnwasm_io_kind kind, uint32_t index) const;
 };
 
 // Loads a GGUF file (mmap unless use-mmap is false), reusing the weights of a graph of the same
@@ -84,6 +94,7 @@ class Context {
   virtual nnwasm_output output_single(uint32_t index) = 0;
 };
 
-std::unique_ptr<Context> make_context(std::shared_ptr<const Model> model);
+// `host_token` goes to plugin_support::cancelled between tokens and inside llama_decode.
+std::unique_ptr<Context> make_context(std::shared_ptr<const Model> model, void* host_token);
 
 }  // namespace nnwasm::llama_backend

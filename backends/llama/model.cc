@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -28,6 +29,25 @@ std::atomic<bool> g_log_debug{false};
 constexpr size_t kLlamaErrorCapacity = 1024;
 thread_local char g_llama_error[kLlamaErrorCapacity];
 thread_local ggml_log_level g_previous_level = GGML_LOG_LEVEL_NONE;
+thread_local char g_log_line[1024];  // a line llama.cpp logs in pieces, until its newline
+thread_local size_t g_log_line_size = 0;
+
+// Shown lines go through the host's logger, one whole line at a time.
+void forward_log(ggml_log_level level, const char* text) {
+  const nnwasm_log_level host_level =
+      level == GGML_LOG_LEVEL_WARN ? NNWASM_LOG_WARN : NNWASM_LOG_INFO;
+  for (const char* p = text; *p != '\0'; ++p) {
+    const bool full = g_log_line_size == sizeof g_log_line - 1;
+    if (*p != '\n' && !full) {
+      g_log_line[g_log_line_size++] = *p;
+      continue;
+    }
+    g_log_line[g_log_line_size] = '\0';
+    plugin_support::log(nullptr, host_level, "llama.cpp: %s", g_log_line);
+    g_log_line_size = 0;
+    if (*p != '\n') g_log_line[g_log_line_size++] = *p;
+  }
+}
 
 void on_llama_log(ggml_log_level level, const char* text, void*) {
   if (level == GGML_LOG_LEVEL_CONT) level = g_previous_level;
@@ -41,7 +61,7 @@ void on_llama_log(ggml_log_level level, const char* text, void*) {
   }
   const bool show = level == GGML_LOG_LEVEL_DEBUG ? g_log_debug.load()
                                                   : level != GGML_LOG_LEVEL_NONE && g_log_info;
-  if (show) std::fputs(text, stderr);
+  if (show) forward_log(level, text);
 }
 
 std::string reason() {
@@ -114,20 +134,16 @@ Weights::~Weights() {
   if (model != nullptr) llama_model_free(model);
 }
 
-namespace {
-// libllama and ggml cannot be unloaded (they have unique symbols), so they would outlive this
-// plugin and call its log function after dlclose: hand the log back to llama.cpp first.
-struct LogCallbackReset {
-  ~LogCallbackReset() { llama_log_set(nullptr, nullptr); }
-} g_log_callback_reset;
-}  // namespace
-
 void init_llama() {
+  llama_log_set(on_llama_log, nullptr);  // again after a shutdown, when the plugin stayed mapped
   static std::once_flag once;
-  std::call_once(once, [] {
-    llama_log_set(on_llama_log, nullptr);
-    llama_backend_init();
-  });
+  std::call_once(once, [] { llama_backend_init(); });
+}
+
+void shutdown_llama() {
+  // libllama and ggml cannot be unloaded (they have unique symbols), so they would outlive this
+  // plugin and call its log function after dlclose: hand the log back to llama.cpp first.
+  llama_log_set(nullptr, nullptr);
 }
 
 void enable_llama_log(bool info, bool debug) {
@@ -167,12 +183,46 @@ nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count) {
   return NNWASM_SUCCESS;
 }
 
+void sniff_gguf(const uint8_t* data, size_t size, nnwasm_sniff_result* out) {
+  out->confidence = sniff_gguf(data, size);
+  if (out->confidence == 0) return;
+  out->encoding = NNWASM_ENCODING_GGML;
+  uint32_t version = 0;
+  if (size >= 8) std::memcpy(&version, data + 4, 4);  // little-endian, as GGUF is
+  std::snprintf(out->format, sizeof out->format, "GGUF v%u", version);
+}
+
+namespace {
+// Inputs and outputs of every LLM graph (ABI.md section 5).
+const nnwasm_tensor_desc kInputs[] = {
+    {"prompt", NNWASM_TENSOR_U8, 0, nullptr, NNWASM_IO_TEXT},
+    {"metadata", NNWASM_TENSOR_U8, 0, nullptr, NNWASM_IO_JSON | NNWASM_IO_OPTIONAL},
+};
+const nnwasm_tensor_desc kOutputs[] = {
+    {"text", NNWASM_TENSOR_U8, 0, nullptr, NNWASM_IO_TEXT},
+    {"stats", NNWASM_TENSOR_U8, 0, nullptr, NNWASM_IO_JSON},
+};
+}  // namespace
+
+uint32_t Model::io_count(nnwasm_io_kind kind) const {
+  return kind == NNWASM_IO_INPUT ? std::size(kInputs) : std::size(kOutputs);
+}
+
+nnwasm_tensor_desc Model::io(nnwasm_io_kind kind, uint32_t index) const {
+  if (index >= io_count(kind)) {
+    throw Error{NNWASM_INVALID_ARGUMENT,
+                std::string(kind == NNWASM_IO_INPUT ? "input " : "output ") +
+                    std::to_string(index) + " does not exist: an LLM graph has 2"};
+  }
+  return kind == NNWASM_IO_INPUT ? kInputs[index] : kOutputs[index];
+}
+
 uint32_t sniff_gguf(const uint8_t* data, size_t size) {
   return data != nullptr && size >= 4 && std::memcmp(data, "GGUF", 4) == 0 ? 100 : 0;
 }
 
 const char* backend_version() {
-  return "1.0 (llama.cpp " NNWASM_LLAMA_TAG " " NNWASM_LLAMA_COMMIT ")";
+  return "2.0 (llama.cpp " NNWASM_LLAMA_TAG " " NNWASM_LLAMA_COMMIT ")";
 }
 
 std::shared_ptr<Model> load_model_file(const char* path, const nnwasm_load_options& load) {

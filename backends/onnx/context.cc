@@ -168,8 +168,14 @@ void Context::describe_outputs() {
       view.status = NNWASM_UNSUPPORTED_OPERATION;
       continue;
     }
+    const Ort::TensorTypeAndShapeInfo info = v.GetTensorTypeAndShapeInfo();
+    view.dims.clear();
+    for (int64_t d : info.GetShape()) view.dims.push_back(static_cast<uint32_t>(d));
     view.bytes.size = v.GetTensorSizeInBytes();
     view.bytes.data = static_cast<const uint8_t*>(v.GetTensorRawData());
+    view.bytes.type = wasi_type_of(info.GetElementType());
+    view.bytes.rank = static_cast<uint32_t>(view.dims.size());
+    view.bytes.dims = view.dims.data();
   }
 }
 

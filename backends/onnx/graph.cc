@@ -47,13 +47,8 @@ int64_t parse_count(const nlohmann::json& v, const char* key, int64_t min, int64
   return v.get<int64_t>();
 }
 
-struct Config {
-  int cuda_device_id = 0;
-};
-
 // Applies the recognized keys of the load config; unknown keys are ignored.
-Config apply_config(Ort::SessionOptions& so, const char* text, size_t len) {
-  Config config;
+void apply_config(Ort::SessionOptions& so, const char* text, size_t len) {
   int64_t threads = cpus_available();
   GraphOptimizationLevel level = ORT_ENABLE_ALL;
   if (text != nullptr && len > 0) {
@@ -71,12 +66,9 @@ Config apply_config(Ort::SessionOptions& so, const char* text, size_t len) {
                     "config: \"allow_spinning\" must be true or false; got " + it->dump()};
       so.AddConfigEntry("session.intra_op.allow_spinning", it->get<bool>() ? "1" : "0");
     }
-    if (auto it = json.find("cuda_device_id"); it != json.end())
-      config.cuda_device_id = static_cast<int>(parse_count(*it, "cuda_device_id", 0, 1023));
   }
   so.SetIntraOpNumThreads(static_cast<int>(threads));
   so.SetGraphOptimizationLevel(level);
-  return config;
 }
 
 void append_cuda(Ort::SessionOptions& so, int device_id) {
@@ -85,8 +77,8 @@ void append_cuda(Ort::SessionOptions& so, int device_id) {
   so.AppendExecutionProvider_CUDA(cuda);
 }
 
-// Chooses the execution provider for the target the core resolved.
-void apply_target(Ort::SessionOptions& so, nnwasm_target target, const Config& config) {
+// Chooses the execution provider for the target and device the core resolved.
+void apply_target(Ort::SessionOptions& so, nnwasm_target target, int32_t device_index) {
   switch (target) {
     case NNWASM_TARGET_CPU:
       return;
@@ -96,7 +88,7 @@ void apply_target(Ort::SessionOptions& so, nnwasm_target target, const Config& c
                     "target gpu: no usable CUDA device for ONNX Runtime (needs the CUDA execution "
                     "provider next to libonnxruntime.so, libcuda.so.1 and a GPU); use target cpu"};
       try {
-        append_cuda(so, config.cuda_device_id);
+        append_cuda(so, device_index);
       } catch (const Ort::Exception& e) {
         throw Error{NNWASM_UNSUPPORTED_OPERATION,
                     std::string("target gpu: ONNX Runtime cannot use CUDA: ") + e.what()};
@@ -104,15 +96,6 @@ void apply_target(Ort::SessionOptions& so, nnwasm_target target, const Config& c
       return;
     case NNWASM_TARGET_TPU:
       throw Error{NNWASM_UNSUPPORTED_OPERATION, "target tpu: ONNX Runtime has no TPU support here"};
-    case NNWASM_TARGET_AUTO:
-      if (cuda_usable()) {
-        try {
-          append_cuda(so, config.cuda_device_id);
-        } catch (const Ort::Exception&) {
-          // Best available: stay on the CPU.
-        }
-      }
-      return;
     default:
       throw Error{NNWASM_INVALID_ARGUMENT, "unknown execution target " + std::to_string(target)};
   }
@@ -146,8 +129,8 @@ std::shared_ptr<GraphState> load_graph(const void* data, size_t size, const char
     throw Error{NNWASM_INVALID_ENCODING, "the onnx backend loads only ONNX models; got encoding " +
                                              std::to_string(options->encoding)};
   Ort::SessionOptions so;
-  const Config config = apply_config(so, options->config_json, options->config_len);
-  apply_target(so, options->target, config);
+  apply_config(so, options->config_json, options->config_len);
+  apply_target(so, options->target, options->device_index);
 
   auto graph = std::make_shared<GraphState>();
   graph->session =
@@ -165,7 +148,43 @@ std::shared_ptr<GraphState> load_graph(const void* data, size_t size, const char
   return graph;
 }
 
+uint32_t GraphState::io_count(nnwasm_io_kind kind) const {
+  return static_cast<uint32_t>(kind == NNWASM_IO_INPUT ? inputs.size() : outputs.size());
+}
+
+nnwasm_tensor_desc GraphState::io(nnwasm_io_kind kind, uint32_t index) const {
+  const std::vector<TensorInfo>& side = kind == NNWASM_IO_INPUT ? inputs : outputs;
+  if (index >= side.size())
+    throw Error{NNWASM_INVALID_ARGUMENT,
+                std::string(kind == NNWASM_IO_INPUT ? "input " : "output ") +
+                    std::to_string(index) + " out of range: the model has " +
+                    std::to_string(side.size())};
+  const TensorInfo& t = side[index];
+  if (!t.is_tensor) return {t.name.c_str(), NNWASM_TENSOR_UNKNOWN, 0, nullptr, 0};
+  return {t.name.c_str(), wasi_type_of(t.type), static_cast<uint32_t>(t.shape.size()),
+          t.shape.data(), 0};
+}
+
 // ---- type and shape helpers ----
+
+nnwasm_tensor_type wasi_type_of(ONNXTensorElementDataType type) {
+  switch (type) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+      return NNWASM_TENSOR_F16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return NNWASM_TENSOR_F32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return NNWASM_TENSOR_F64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+      return NNWASM_TENSOR_U8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return NNWASM_TENSOR_I32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return NNWASM_TENSOR_I64;
+    default:
+      return NNWASM_TENSOR_UNKNOWN;
+  }
+}
 
 ONNXTensorElementDataType onnx_type_of(nnwasm_tensor_type type) {
   switch (type) {

@@ -1,5 +1,6 @@
 // Internal interface of the ONNX Runtime backend: graphs, contexts and the helpers shared by its
-// files (plugin.cc: ABI boundary, probe.cc: devices/sniff, graph.cc: loading, context.cc: runs).
+// files (plugin.cc: the traits of the shared ABI boundary, probe.cc: devices/sniff, graph.cc:
+// loading, context.cc: runs).
 #pragma once
 
 #include <nnwasm/backend.h>
@@ -31,6 +32,8 @@ bool cuda_usable();
 nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count);
 // Confidence 0..100 that `data` starts an ONNX ModelProto; never reads past `size`.
 uint32_t sniff_onnx(const uint8_t* data, size_t size);
+// The same, with the encoding and "ONNX (ir version 8)" for the sniff result.
+void sniff_onnx(const uint8_t* data, size_t size, nnwasm_sniff_result* out);
 
 // ---- graphs (graph.cc) ----
 
@@ -51,6 +54,9 @@ struct GraphState {
   Ort::Session session{nullptr};
   std::vector<TensorInfo> inputs, outputs;
   std::vector<const char*> input_names, output_names;  // point into inputs/outputs
+
+  uint32_t io_count(nnwasm_io_kind kind) const;
+  nnwasm_tensor_desc io(nnwasm_io_kind kind, uint32_t index) const;
 };
 
 // Loads a model from memory or a file; throws Error or Ort::Exception.
@@ -86,6 +92,7 @@ struct InputSlot {
 struct OutputView {
   nnwasm_status status = NNWASM_SUCCESS;  // UNSUPPORTED_OPERATION for non-tensor/string outputs
   nnwasm_output bytes{};
+  std::vector<uint32_t> dims;  // bytes.dims points here
 };
 
 class Context {
@@ -116,6 +123,8 @@ class Context {
 
 // ONNX element type for a WASI-NN type; UNDEFINED when unknown.
 ONNXTensorElementDataType onnx_type_of(nnwasm_tensor_type type);
+// WASI-NN type for an ONNX element type; NNWASM_TENSOR_UNKNOWN outside the six.
+nnwasm_tensor_type wasi_type_of(ONNXTensorElementDataType type);
 // "float", "int64", ... for an ONNX element type.
 std::string_view onnx_type_name(ONNXTensorElementDataType type);
 // "[batch,3]" using symbolic names where the model has them.

@@ -178,4 +178,15 @@ uint32_t sniff_onnx(const uint8_t* data, size_t size) {
   return prefix();
 }
 
+void sniff_onnx(const uint8_t* data, size_t size, nnwasm_sniff_result* out) {
+  out->confidence = sniff_onnx(data, size);
+  if (out->confidence == 0) return;
+  out->encoding = NNWASM_ENCODING_ONNX;
+  size_t pos = 1;
+  uint64_t ir_version = 0;
+  read_varint(data, size, pos, ir_version);  // succeeded in sniff_onnx
+  std::snprintf(out->format, sizeof out->format, "ONNX (ir version %u)",
+                static_cast<unsigned>(ir_version));
+}
+
 }  // namespace nnwasm::onnx

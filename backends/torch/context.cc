@@ -26,6 +26,26 @@ c10::ScalarType torch_type_of(nnwasm_tensor_type type) {
   }
 }
 
+// The WASI-NN type of a tensor's elements; UNKNOWN outside the six (bool, int8, bfloat16, ...).
+nnwasm_tensor_type wasi_type_of(c10::ScalarType type) {
+  switch (type) {
+    case c10::kHalf:
+      return NNWASM_TENSOR_F16;
+    case c10::kFloat:
+      return NNWASM_TENSOR_F32;
+    case c10::kDouble:
+      return NNWASM_TENSOR_F64;
+    case c10::kByte:
+      return NNWASM_TENSOR_U8;
+    case c10::kInt:
+      return NNWASM_TENSOR_I32;
+    case c10::kLong:
+      return NNWASM_TENSOR_I64;
+    default:
+      return NNWASM_TENSOR_UNKNOWN;
+  }
+}
+
 // Appends every tensor in `v` (tensor, tuple, list, dict values in the dict's order, nested);
 // numbers and booleans become 0-d tensors, None is skipped.
 void flatten(const c10::IValue& v, std::vector<at::Tensor>& out) {
@@ -114,6 +134,7 @@ class TorchContext final : public Context {
     }
     have_outputs_ = false;
     outputs_.clear();  // each compute replaces the previous outputs, never appends
+    output_dims_.clear();
     torch_call(NNWASM_RUNTIME_ERROR, "", [&] {
       c10::InferenceMode guard;
       c10::IValue result = graph_->forward(std::move(args));
@@ -126,10 +147,11 @@ class TorchContext final : public Context {
         outputs_.push_back(tensor.to(c10::kCPU).contiguous());
       }
     });
+    output_dims_.resize(outputs_.size());
     have_outputs_ = true;
   }
 
-  nnwasm_output output(uint32_t index) const override {
+  nnwasm_output output(uint32_t index) override {
     if (!have_outputs_)
       throw Error{NNWASM_INVALID_ARGUMENT,
                   "no outputs: compute has not succeeded on this context yet"};
@@ -138,7 +160,13 @@ class TorchContext final : public Context {
                                                " out of range: the model returned " +
                                                std::to_string(outputs_.size()) + " output(s)"};
     const at::Tensor& t = outputs_[index];
-    return nnwasm_output{static_cast<const uint8_t*>(t.data_ptr()), t.nbytes()};
+    std::vector<uint32_t>& dims = output_dims_[index];
+    if (dims.empty() && t.dim() > 0) {
+      for (int64_t d : t.sizes()) dims.push_back(static_cast<uint32_t>(d));
+    }
+    return nnwasm_output{static_cast<const uint8_t*>(t.data_ptr()), t.nbytes(),
+                         wasi_type_of(t.scalar_type()), static_cast<uint32_t>(t.dim()),
+                         dims.data()};
   }
 
  private:
@@ -150,6 +178,7 @@ class TorchContext final : public Context {
   std::shared_ptr<GraphState> graph_;
   std::vector<at::Tensor> inputs_;   // context-owned copies of the guest's inputs (CPU)
   std::vector<at::Tensor> outputs_;  // flattened result of the last compute (contiguous, CPU)
+  std::vector<std::vector<uint32_t>> output_dims_;  // filled by output(), once per compute
   bool have_outputs_ = false;
 };
 

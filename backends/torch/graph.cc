@@ -43,7 +43,6 @@ int64_t parse_count(const nlohmann::json& v, const char* key, int64_t min, int64
 }
 
 struct Config {
-  int device = 0;   // CUDA ordinal for target gpu
   int threads = 0;  // 0: leave libtorch's intra-op thread count as set at plugin entry
 };
 
@@ -55,15 +54,13 @@ Config parse_config(const char* text, size_t len) {
   if (json.is_discarded()) throw Error{NNWASM_INVALID_ENCODING, "config is not valid JSON"};
   if (!json.is_object())
     throw Error{NNWASM_INVALID_ARGUMENT, "config must be a JSON object; got " + json.dump()};
-  if (auto it = json.find("device"); it != json.end())
-    config.device = static_cast<int>(parse_count(*it, "device", 0, 1023));
   if (auto it = json.find("threads"); it != json.end())
     config.threads = static_cast<int>(parse_count(*it, "threads", 1, 1024));
   return config;
 }
 
-// The libtorch device for the target the core resolved.
-c10::Device device_for(nnwasm_target target, const Config& config) {
+// The libtorch device for the target and device index the core resolved.
+c10::Device device_for(nnwasm_target target, int32_t device_index) {
   const uint32_t gpus = cuda_device_count();
   switch (target) {
     case NNWASM_TARGET_CPU:
@@ -73,17 +70,13 @@ c10::Device device_for(nnwasm_target target, const Config& config) {
         throw Error{NNWASM_UNSUPPORTED_OPERATION,
                     "target gpu: libtorch has no usable CUDA device here (CPU-only libtorch, or "
                     "no GPU/driver); use target cpu, or build the backend against a CUDA libtorch"};
-      if (static_cast<uint32_t>(config.device) >= gpus)
-        throw Error{NNWASM_INVALID_ARGUMENT, "config: \"device\" " + std::to_string(config.device) +
+      if (device_index < 0 || static_cast<uint32_t>(device_index) >= gpus)
+        throw Error{NNWASM_INVALID_ARGUMENT, "device index " + std::to_string(device_index) +
                                                  " out of range: " + std::to_string(gpus) +
                                                  " CUDA device(s)"};
-      return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(config.device));
+      return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(device_index));
     case NNWASM_TARGET_TPU:
       throw Error{NNWASM_UNSUPPORTED_OPERATION, "target tpu: PyTorch backend has no TPU support"};
-    case NNWASM_TARGET_AUTO:
-      if (gpus > 0 && static_cast<uint32_t>(config.device) < gpus)
-        return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(config.device));
-      return c10::Device(c10::kCPU);
     default:
       throw Error{NNWASM_INVALID_ARGUMENT, "unknown execution target " + std::to_string(target)};
   }
@@ -111,6 +104,25 @@ std::vector<InputInfo> describe_inputs(const torch::jit::Method& forward) {
 
 }  // namespace
 
+uint32_t graph_io_count(const GraphState& graph, nnwasm_io_kind kind) {
+  if (kind == NNWASM_IO_OUTPUT)
+    throw Error{NNWASM_UNSUPPORTED_OPERATION,
+                "a TorchScript module declares its outputs only by returning them: compute first"};
+  return static_cast<uint32_t>(graph.inputs.size());
+}
+
+nnwasm_tensor_desc graph_io(const GraphState& graph, nnwasm_io_kind kind, uint32_t index) {
+  const uint32_t count = graph_io_count(graph, kind);
+  if (index >= count)
+    throw Error{NNWASM_INVALID_ARGUMENT, "input " + std::to_string(index) +
+                                             " out of range: forward takes " +
+                                             std::to_string(count) + " argument(s)"};
+  const InputInfo& in = graph.inputs[index];
+  // TorchScript types tensors without element type or shape.
+  return {in.name.c_str(), NNWASM_TENSOR_UNKNOWN, 0, nullptr,
+          in.has_default ? uint32_t{NNWASM_IO_OPTIONAL} : 0u};
+}
+
 std::shared_ptr<GraphState> load_graph(const uint8_t* data, size_t size, const char* path,
                                        const nnwasm_load_options* options) {
   if (options == nullptr) throw Error{NNWASM_INVALID_ARGUMENT, "load options missing"};
@@ -120,13 +132,14 @@ std::shared_ptr<GraphState> load_graph(const uint8_t* data, size_t size, const c
                 "the torch backend loads only TorchScript (pytorch) models; got encoding " +
                     std::to_string(options->encoding)};
   const Config config = parse_config(options->config_json, options->config_len);
-  const c10::Device device = device_for(options->target, config);
+  const c10::Device device = device_for(options->target, options->device_index);
   // Global in libtorch: a graph asking for a thread count sets it for the whole process.
   if (config.threads > 0) at::set_num_threads(config.threads);
 
   const std::string where = path != nullptr ? std::string("'") + path + "': " : std::string();
   if (path != nullptr && access(path, R_OK) != 0)
-    throw Error{NNWASM_NOT_FOUND, where + "cannot read the model file: " + std::strerror(errno)};
+    throw Error{NNWASM_MODEL_NOT_FOUND,
+                where + "cannot read the model file: " + std::strerror(errno)};
   return torch_call(NNWASM_RUNTIME_ERROR, where, [&] {
     torch::jit::Module module =
         path != nullptr ? torch::jit::load(std::string(path), device)

@@ -1,6 +1,6 @@
 // Internal interface of the PyTorch (TorchScript) backend that needs no torch headers: errors,
 // sniffing and probing (probe.cc), graphs and contexts behind opaque types (graph.cc,
-// context.cc, which include libtorch), used by the ABI boundary in plugin.cc.
+// context.cc, which include libtorch), used by the ABI boundary in plugin.cc (backend_boundary.h).
 #pragma once
 
 #include <nnwasm/backend.h>
@@ -38,7 +38,10 @@ struct GraphState;
 // Loads a module from memory (`path` NULL) or a file; throws Error.
 std::shared_ptr<GraphState> load_graph(const uint8_t* data, size_t size, const char* path,
                                        const nnwasm_load_options* options);
-// "1.0 (libtorch 1.13.1)".
+// Its inputs (forward's arguments, types unknown to TorchScript); outputs: UNSUPPORTED_OPERATION.
+uint32_t graph_io_count(const GraphState& graph, nnwasm_io_kind kind);
+nnwasm_tensor_desc graph_io(const GraphState& graph, nnwasm_io_kind kind, uint32_t index);
+// "2.0 (libtorch 1.13.1)".
 const char* backend_version();
 // Sets libtorch's intra-op threads to the CPUs this process may use; once, at plugin entry.
 void init_threads();
@@ -51,7 +54,7 @@ class Context {
   virtual ~Context() = default;
   virtual void set_input(uint32_t index, const nnwasm_tensor& tensor) = 0;
   virtual void compute() = 0;
-  virtual nnwasm_output output(uint32_t index) const = 0;
+  virtual nnwasm_output output(uint32_t index) = 0;
 };
 
 std::unique_ptr<Context> make_context(std::shared_ptr<GraphState> graph);

@@ -46,10 +46,12 @@ typedef struct nnwasm_runtime nnwasm_runtime;
 
 /* Per-instance WASI-NN limits; a limit that is exceeded is the guest's too_large error. */
 typedef struct nnwasm_quotas {
-  uint32_t max_graphs;       /* graphs an instance may hold (default 64) */
-  uint32_t max_contexts;     /* execution contexts an instance may hold (default 256) */
-  uint64_t max_tensor_bytes; /* bytes of one input tensor (default 1 GiB) */
-  uint64_t max_model_bytes;  /* bytes of a model loaded from guest memory (default 4 GiB) */
+  uint32_t max_graphs;         /* graphs an instance may hold (default 64) */
+  uint32_t max_contexts;       /* execution contexts an instance may hold (default 256) */
+  uint64_t max_tensor_bytes;   /* bytes of one input tensor (default 1 GiB) */
+  uint64_t max_model_bytes;    /* bytes of a model loaded from guest memory (default 4 GiB) */
+  uint32_t compute_timeout_ms; /* a compute running longer is cancelled where its backend
+                                  polls for it (NNWASM_BACKEND_CANCELLABLE); 0 = no limit */
 } nnwasm_quotas;
 
 /* A configuration with the defaults: plugins from NNWASM_BACKEND_PATH and from the

@@ -184,7 +184,8 @@ void nnwasm_runtime_config_set_strict_target(nnwasm_runtime_config* config, bool
 
 void nnwasm_runtime_config_set_quotas(nnwasm_runtime_config* config, const nnwasm_quotas* q) {
   if (config == nullptr || q == nullptr) return;
-  config->quotas = {q->max_graphs, q->max_contexts, q->max_tensor_bytes, q->max_model_bytes};
+  config->quotas = {q->max_graphs, q->max_contexts, q->max_tensor_bytes, q->max_model_bytes,
+                    q->compute_timeout_ms};
 }
 
 nnwasm_error* nnwasm_runtime_new(const nnwasm_runtime_config* config, nnwasm_runtime** out) {

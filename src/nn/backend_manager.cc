@@ -70,6 +70,14 @@ bool has_device(const PluginInfo& info, uint32_t target) {
                      [&](const nnwasm_device& d) { return d.target == target; });
 }
 
+// The device a load on `target` uses: the first of that kind the backend's probe listed.
+int32_t first_device_index(const PluginInfo& info, uint32_t target) {
+  for (const nnwasm_device& d : info.devices) {
+    if (d.target == target) return d.index;
+  }
+  return 0;
+}
+
 std::string device_list(const PluginInfo& info) {
   std::string out;
   for (const nnwasm_device& d : info.devices) {
@@ -96,6 +104,7 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     long score;
     uint32_t target;
     bool fell_back;
+    uint32_t encoding;  // what the backend's sniff found, when autodetecting
     // Open when this selection had to open it: the candidates stay open until it ends, so that
     // learning a plugin's info, sniffing and loading with the winner dlopen its framework once.
     std::shared_ptr<PluginHandle> handle;
@@ -142,14 +151,18 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     }
     std::string label = "  " + info->name + " " + info->version;
     long fit;
+    nnwasm_sniff_result sniffed{0, NNWASM_ENCODING_AUTODETECT, ""};
     if (autodetect) {
-      uint32_t confidence = 0;
-      handle->backend().sniff(head.data(), head.size(), &confidence);
-      if (confidence == 0) {
+      if (handle->backend().sniff(head.data(), head.size(), &sniffed) != NNWASM_SUCCESS) {
+        explain(label + ": sniff failed: " + handle->last_error("no reason given"));
+        continue;
+      }
+      if (sniffed.confidence == 0) {
         explain(label + ": does not recognise the model bytes (sniff 0)");
         continue;
       }
-      fit = std::min<uint32_t>(confidence, 100);
+      sniffed.format[sizeof sniffed.format - 1] = '\0';
+      fit = std::min<uint32_t>(sniffed.confidence, 100);
     } else {
       if (std::find(info->encodings.begin(), info->encodings.end(), encoding) ==
           info->encodings.end()) {
@@ -184,10 +197,15 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     auto pos = std::find(config_.order.begin(), config_.order.end(), info->name);
     if (pos != config_.order.end()) order_bonus = 1000000L * (config_.order.end() - pos);
     long score = order_bonus + fit * 1000 + device_score * 10 + info->priority;
-    explain(label + ": " + (autodetect ? "sniff " + std::to_string(fit) : "handles encoding") +
+    const std::string found =
+        sniffed.format[0] != '\0' ? std::string(" (") + sniffed.format + ")" : "";
+    explain(label + ": " +
+            (autodetect ? "sniff " + std::to_string(fit) + found : "handles encoding") +
             ", target " + target_name(chosen_target) + (fell_back ? " (fallback)" : "") +
             ", devices: " + device_list(*info) + ", score " + std::to_string(score));
-    candidates.push_back({plugin, info, score, chosen_target, fell_back, std::move(handle)});
+    const uint32_t resolved = autodetect ? sniffed.encoding : encoding;
+    candidates.push_back(
+        {plugin, info, score, chosen_target, fell_back, resolved, std::move(handle)});
   }
 
   if (candidates.empty()) {
@@ -212,8 +230,9 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
   std::string error;
   out->plugin = best.handle ? best.handle : best.plugin->open(&error);
   if (!out->plugin) return nn_error(NNWASM_RUNTIME_ERROR, error);
-  out->encoding = encoding;
+  out->encoding = best.encoding;
   out->target = best.target;
+  out->device_index = first_device_index(*best.info, best.target);
   if (best.fell_back) {
     spdlog::warn(
         "backend '{}' has no {} device; running on cpu (use --nn-strict-target to fail "

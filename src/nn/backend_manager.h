@@ -25,8 +25,9 @@ struct BackendConfig {
 // The chosen backend, open, with the target to load on.
 struct Selection {
   std::shared_ptr<PluginHandle> plugin;
-  uint32_t encoding = 0;  // resolved (5/6 and autodetect replaced where known)
-  uint32_t target = NNWASM_TARGET_CPU;
+  uint32_t encoding = 0;  // resolved (5/6 and autodetect replaced by what sniff found)
+  uint32_t target = NNWASM_TARGET_CPU;  // never AUTO
+  int32_t device_index = 0;             // nnwasm_device.index of the device to load on
 };
 
 class BackendManager {

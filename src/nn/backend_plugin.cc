@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "nn/host_callbacks.h"
+
 namespace nnwasm::nn {
 
 namespace {
@@ -21,12 +23,56 @@ PluginHandle::PluginHandle(void* library, const nnwasm_backend* backend, std::st
     : library_(library), backend_(backend), path_(std::move(path)) {}
 
 PluginHandle::~PluginHandle() {
+  if (backend_->shutdown != nullptr) backend_->shutdown();
   dlclose(library_);
 }
 
 std::string PluginHandle::last_error(const char* fallback) const {
   const char* message = backend_->last_error ? backend_->last_error() : nullptr;
   return message != nullptr && message[0] != '\0' ? message : fallback;
+}
+
+std::string descriptor_problem(const nnwasm_backend& backend) {
+  if (backend.abi_version != NNWASM_BACKEND_ABI_VERSION) {
+    // Reading abi_version is safe for every version: it is the descriptor's first field.
+    return "built for plugin ABI version " + std::to_string(backend.abi_version) +
+           ", this nnwasm uses " + std::to_string(NNWASM_BACKEND_ABI_VERSION) +
+           "; rebuild it against this nnwasm's include/nnwasm/backend.h";
+  }
+  // Later 2.x descriptors may be larger (fields appended); a smaller one is not ABI 2.
+  if (backend.struct_size < sizeof(nnwasm_backend)) {
+    return "its descriptor has " + std::to_string(backend.struct_size) +
+           " bytes, ABI 2 needs at least " + std::to_string(sizeof(nnwasm_backend)) +
+           "; rebuild it against this nnwasm's include/nnwasm/backend.h";
+  }
+  std::string missing;
+  auto require = [&](bool present, const char* name) {
+    if (!present) missing.append(missing.empty() ? "" : ", ").append(name);
+  };
+  require(backend.name != nullptr, "name");
+  require(backend.probe != nullptr, "probe");
+  require(backend.sniff != nullptr, "sniff");
+  require(backend.load != nullptr, "load");
+  require(backend.graph_free != nullptr, "graph_free");
+  require(backend.graph_io_count != nullptr, "graph_io_count");
+  require(backend.graph_io != nullptr, "graph_io");
+  require(backend.context_create != nullptr, "context_create");
+  require(backend.context_free != nullptr, "context_free");
+  require(backend.set_input != nullptr, "set_input");
+  require(backend.compute != nullptr, "compute");
+  require(backend.get_output != nullptr, "get_output");
+  require(backend.last_error != nullptr, "last_error");
+  if (!missing.empty()) return "its descriptor lacks required entries: " + missing;
+  const int streaming = (backend.compute_single != nullptr) +
+                        (backend.get_output_single != nullptr) + (backend.fini_single != nullptr);
+  if (streaming != 0 && streaming != 3) {
+    return "its descriptor has only some of compute_single, get_output_single and fini_single "
+           "(all three or none)";
+  }
+  if (backend.encoding_count > 0 && backend.encodings == nullptr) {
+    return "its descriptor lists encodings without an array";
+  }
+  return {};
 }
 
 BackendPlugin::BackendPlugin(std::string path, bool keep_alive)
@@ -57,26 +103,14 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     dlclose(library);
     return fail("it does not export " NNWASM_BACKEND_ENTRY_SYMBOL);
   }
-  const nnwasm_backend* backend = entry();
+  const nnwasm_backend* backend = entry(host_callbacks());
   if (backend == nullptr) {
     dlclose(library);
     return fail("its entry point returned no backend (framework failed to initialize?)");
   }
-  if (backend->abi_version != NNWASM_BACKEND_ABI_VERSION) {
-    std::string why = "built for plugin ABI version " + std::to_string(backend->abi_version) +
-                      ", this nnwasm uses " + std::to_string(NNWASM_BACKEND_ABI_VERSION) +
-                      "; rebuild it against this nnwasm's include/nnwasm/backend.h";
+  if (std::string why = descriptor_problem(*backend); !why.empty()) {
     dlclose(library);
     return fail(why);
-  }
-  if (backend->struct_size < sizeof(nnwasm_backend) || backend->name == nullptr ||
-      backend->probe == nullptr || backend->sniff == nullptr || backend->load == nullptr ||
-      backend->graph_free == nullptr || backend->context_create == nullptr ||
-      backend->context_free == nullptr || backend->set_input == nullptr ||
-      backend->compute == nullptr || backend->get_output == nullptr ||
-      backend->last_error == nullptr) {
-    dlclose(library);
-    return fail("its descriptor lacks required functions");
   }
   if (std::string mismatch = manifest_mismatch(*backend); !mismatch.empty()) {
     dlclose(library);
@@ -93,6 +127,7 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     info->version = backend->version ? backend->version : "";
     info->encodings.assign(backend->encodings, backend->encodings + backend->encoding_count);
     info->flags = backend->flags;
+    info->resolves_names = backend->load_by_name != nullptr;
     info->priority = backend->priority;
     nnwasm_device devices[16];
     uint32_t count = 0;

@@ -41,7 +41,12 @@ struct PluginInfo {
   std::vector<nnwasm_device> devices;
   uint32_t flags = 0;
   int32_t priority = 0;
+  bool resolves_names = false;  // has load_by_name
 };
+
+// Why a descriptor breaks backend.h's rules ("" when it keeps them): another ABI version, a
+// descriptor too small for this one, required entries missing, streaming half present.
+std::string descriptor_problem(const nnwasm_backend& backend);
 
 class BackendPlugin {
  public:

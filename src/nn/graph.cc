@@ -15,20 +15,48 @@ Graph::~Graph() {
   plugin_->backend().graph_free(handle_);
 }
 
+std::string Graph::describe(nnwasm_io_kind kind) const {
+  uint32_t count = 0;
+  if (backend().graph_io_count(handle_, kind, &count) != NNWASM_SUCCESS) {
+    return "  (" + plugin_->last_error("the backend cannot say") + ")\n";
+  }
+  std::string out;
+  for (uint32_t i = 0; i < count; ++i) {
+    nnwasm_tensor_desc d{};
+    if (backend().graph_io(handle_, kind, i, &d) != NNWASM_SUCCESS) {
+      out += "  " + std::to_string(i) + " (" + plugin_->last_error("no description") + ")\n";
+      continue;
+    }
+    std::string shape;
+    for (uint32_t r = 0; r < d.rank && d.dims != nullptr; ++r) {
+      shape += (r == 0 ? "" : ",") + (d.dims[r] < 0 ? std::string("?") : std::to_string(d.dims[r]));
+    }
+    out += "  " + std::to_string(i) + " '" + (d.name ? d.name : "") + "' " +
+           (d.type == NNWASM_TENSOR_UNKNOWN ? std::string("?") : tensor_type_name(d.type)) +
+           (d.rank > 0 ? " [" + shape + "]" : "") + (d.flags & NNWASM_IO_TEXT ? " text" : "") +
+           (d.flags & NNWASM_IO_JSON ? " json" : "") +
+           (d.flags & NNWASM_IO_OPTIONAL ? " optional" : "") + "\n";
+  }
+  return out;
+}
+
 std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, NnStatus* status) {
   nnwasm_context* handle = nullptr;
-  nnwasm_status code = graph->backend().context_create(graph->handle(), &handle);
+  auto control = std::make_unique<CallControl>();
+  const nnwasm_context_options options{sizeof(nnwasm_context_options), control.get()};
+  nnwasm_status code = graph->backend().context_create(graph->handle(), &options, &handle);
   if (code != NNWASM_SUCCESS || handle == nullptr) {
     *status = nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
                        graph->description() + ": cannot create an execution context: " +
                            graph->plugin().last_error("backend gave no reason"));
     return nullptr;
   }
-  return std::unique_ptr<Context>(new Context(std::move(graph), handle));
+  return std::unique_ptr<Context>(new Context(std::move(graph), std::move(control), handle));
 }
 
-Context::Context(std::shared_ptr<Graph> graph, nnwasm_context* handle)
-    : graph_(std::move(graph)), handle_(handle) {}
+Context::Context(std::shared_ptr<Graph> graph, std::unique_ptr<CallControl> control,
+                 nnwasm_context* handle)
+    : graph_(std::move(graph)), control_(std::move(control)), handle_(handle) {}
 
 Context::~Context() {
   graph_->backend().context_free(handle_);

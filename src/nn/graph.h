@@ -7,6 +7,7 @@
 #include <string>
 
 #include "nn/backend_plugin.h"
+#include "nn/host_callbacks.h"
 #include "nn/nn_error.h"
 
 namespace nnwasm::nn {
@@ -28,6 +29,10 @@ class Graph {
   // Serializes compute on graphs whose backend is not re-entrant per graph.
   std::mutex* compute_mutex() { return reentrant_ ? nullptr : &compute_mutex_; }
 
+  // The graph's inputs or outputs as its backend describes them, one line each
+  // ("0 'input' f32 [1,64]"), or why it cannot say.
+  std::string describe(nnwasm_io_kind kind) const;
+
  private:
   std::shared_ptr<PluginHandle> plugin_;  // declared first: destroyed after the graph is freed
   nnwasm_graph* handle_;
@@ -47,13 +52,17 @@ class Context {
 
   Graph& graph() const { return *graph_; }
   nnwasm_context* handle() const { return handle_; }
+  // The host token of this context: its backend polls it to stop a long compute.
+  CallControl& control() { return *control_; }
 
   // Calls into the backend, converting a failure into an NnStatus with the backend's message.
   NnStatus check(nnwasm_status code, const char* operation) const;
 
  private:
-  Context(std::shared_ptr<Graph> graph, nnwasm_context* handle);
+  Context(std::shared_ptr<Graph> graph, std::unique_ptr<CallControl> control,
+          nnwasm_context* handle);
   std::shared_ptr<Graph> graph_;
+  std::unique_ptr<CallControl> control_;  // its address is the backend's host token
   nnwasm_context* handle_;
 };
 

@@ -65,8 +65,12 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
     status.message = description + ": " + status.message;
     return status;
   }
-  nnwasm_load_options options{selection.encoding, selection.target,
-                              config.empty() ? nullptr : config.data(), config.size()};
+  nnwasm_load_options options{sizeof(nnwasm_load_options),
+                              selection.encoding,
+                              selection.target,
+                              selection.device_index,
+                              config.empty() ? nullptr : config.data(),
+                              config.size()};
   nnwasm_graph* handle = nullptr;
   const nnwasm_backend& backend = selection.plugin->backend();
   nnwasm_status code;
@@ -89,6 +93,36 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
   return NnStatus::ok();
 }
 
+NnStatus load_graph_by_name(BackendManager& manager, std::string_view name, std::string_view config,
+                            std::shared_ptr<Graph>* out) {
+  const nnwasm_load_options options{sizeof(nnwasm_load_options),
+                                    NNWASM_ENCODING_AUTODETECT,
+                                    NNWASM_TARGET_AUTO,
+                                    0,
+                                    config.empty() ? nullptr : config.data(),
+                                    config.size()};
+  for (const auto& plugin : manager.plugins()) {
+    // A plugin whose manifest does not say names=1 is not opened to ask.
+    if (const PluginManifest* m = plugin->manifest(); m != nullptr && !m->resolves_names) continue;
+    std::string error;
+    std::shared_ptr<PluginHandle> handle = plugin->open(&error);
+    if (!handle || handle->backend().load_by_name == nullptr) continue;
+    const nnwasm_backend& backend = handle->backend();
+    nnwasm_graph* graph = nullptr;
+    const nnwasm_status code = backend.load_by_name(name.data(), name.size(), &options, &graph);
+    if (code == NNWASM_NOT_FOUND) continue;
+    std::string what = "model '" + std::string(name) + "' (" + backend.name + ")";
+    if (code != NNWASM_SUCCESS || graph == nullptr) {
+      return nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
+                      what + ": load failed: " + handle->last_error("backend gave no reason"));
+    }
+    *out = std::make_shared<Graph>(std::move(handle), graph, NNWASM_TARGET_AUTO, std::move(what));
+    return NnStatus::ok();
+  }
+  return nn_error(NNWASM_NOT_FOUND, "no model named '" + std::string(name) +
+                                        "'; register it with --nn-preload NAME:ENC:TARGET:PATH");
+}
+
 void ModelRegistry::add(NamedModel model) {
   std::lock_guard lock(mutex_);
   auto entry = std::make_shared<Entry>();
@@ -108,13 +142,10 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(name);
-    if (it == entries_.end()) {
-      return nn_error(NNWASM_NOT_FOUND,
-                      "no model named '" + std::string(name) +
-                          "'; register it with --nn-preload NAME:ENC:TARGET:PATH");
-    }
-    entry = it->second;
+    if (it != entries_.end()) entry = it->second;
   }
+  // Not the host's: a backend that knows models by name (the rpc backend) may have it.
+  if (!entry) return load_graph_by_name(manager_, name, config, out);
   std::lock_guard load_lock(entry->load_mutex);
   if (entry->first && entry->first_config == config) {
     *out = entry->first;

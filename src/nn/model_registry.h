@@ -30,6 +30,11 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
                     const std::string& description, std::shared_ptr<Graph>* out,
                     const std::vector<std::string>* paths = nullptr);
 
+// Asks every backend with load_by_name (backend.h) for a model it knows by `name`, in plugin
+// order; the first that does not answer NOT_FOUND decides. No such backend: not_found.
+NnStatus load_graph_by_name(BackendManager& manager, std::string_view name, std::string_view config,
+                            std::shared_ptr<Graph>* out);
+
 class ModelRegistry {
  public:
   explicit ModelRegistry(BackendManager& manager) : manager_(manager) {}
@@ -42,8 +47,9 @@ class ModelRegistry {
   // its graph for the rest of the process (loaded once, shared by every instance); a graph of
   // another config is shared while someone uses it. Sessions cache graphs by name, so within a
   // guest a later config is ignored until it unloads the name (ABI.md section 4); then its
-  // next load gets the graph of the new config. Unknown name: not_found. Missing file:
-  // model_not_found.
+  // next load gets the graph of the new config. A name not registered goes to
+  // load_graph_by_name (never cached here: the backend owns it). Unknown name: not_found.
+  // Missing file: model_not_found.
   NnStatus get(std::string_view name, std::string_view config, std::shared_ptr<Graph>* out);
 
  private:

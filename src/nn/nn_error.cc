@@ -29,6 +29,13 @@ constexpr std::array<Named, 4> kTargets = {{{"cpu", NNWASM_TARGET_CPU},
                                             {"tpu", NNWASM_TARGET_TPU},
                                             {"auto", NNWASM_TARGET_AUTO}}};
 
+constexpr std::array<Named, 6> kTensorTypes = {{{"f16", NNWASM_TENSOR_F16},
+                                                {"f32", NNWASM_TENSOR_F32},
+                                                {"f64", NNWASM_TENSOR_F64},
+                                                {"u8", NNWASM_TENSOR_U8},
+                                                {"i32", NNWASM_TENSOR_I32},
+                                                {"i64", NNWASM_TENSOR_I64}}};
+
 template <size_t N>
 bool parse_named(const std::array<Named, N>& table, std::string_view text, uint32_t* out) {
   std::string lower(text);
@@ -91,6 +98,9 @@ std::string encoding_name(uint32_t encoding) {
 }
 std::string target_name(uint32_t target) {
   return name_of(kTargets, target);
+}
+std::string tensor_type_name(uint32_t type) {
+  return name_of(kTensorTypes, type);
 }
 bool parse_encoding(std::string_view text, uint32_t* encoding) {
   return parse_named(kEncodings, text, encoding);

@@ -26,6 +26,8 @@ const char* status_name(nnwasm_status code);
 // Encoding/target names as used on the command line ("onnx", "gpu", ...); "unknown(N)" otherwise.
 std::string encoding_name(uint32_t encoding);
 std::string target_name(uint32_t target);
+// "f32", "u8", ... for a wasi_ephemeral_nn tensor type; "unknown(N)" otherwise.
+std::string tensor_type_name(uint32_t type);
 
 // Case-insensitive parse of an encoding/target name; false when unknown.
 bool parse_encoding(std::string_view text, uint32_t* encoding);

@@ -107,6 +107,8 @@ std::optional<PluginManifest> parse_plugin_manifest(std::string_view text) {
         return true;
       });
       if (!ok) return std::nullopt;
+    } else if (key == "names") {
+      m.resolves_names = value == "1";
     }
   }
   if (!has_abi || !has_encodings || m.name.empty()) return std::nullopt;

@@ -18,6 +18,8 @@ struct PluginManifest {
   // Byte prefixes every model of this backend starts with (empty: unknown); when autodetecting,
   // a plugin none of whose prefixes match is not loaded to sniff.
   std::vector<std::string> magics;
+  // names=1: the plugin resolves model names itself (backend.h load_by_name).
+  bool resolves_names = false;
 
   bool may_recognise(std::string_view head) const;
 };
@@ -26,8 +28,8 @@ struct PluginManifest {
 // 64-bit little-endian ELF file (the plugin is then opened instead).
 std::optional<PluginManifest> read_plugin_manifest(const std::string& path);
 
-// Parses the manifest text "nnwasm-backend abi=1 name=llama encodings=6[,N...]
-// [magic=HEX[,HEX...]]".
+// Parses the manifest text "nnwasm-backend abi=2 name=llama encodings=6[,N...]
+// [magic=HEX[,HEX...]] [names=1]".
 std::optional<PluginManifest> parse_plugin_manifest(std::string_view text);
 
 }  // namespace nnwasm::nn

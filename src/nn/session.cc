@@ -1,6 +1,7 @@
 // Session: handle tables, quotas and argument checks in front of the backends.
 #include "nn/session.h"
 
+#include <chrono>
 #include <limits>
 #include <mutex>
 
@@ -138,6 +139,7 @@ NnStatus Session::compute(uint32_t context) {
   std::mutex* serial = ctx->graph().compute_mutex();
   std::unique_lock<std::mutex> lock;
   if (serial != nullptr) lock = std::unique_lock(*serial);
+  ctx->control().start_deadline(std::chrono::milliseconds(runtime_.quotas.compute_timeout_ms));
   return ctx->check(ctx->graph().backend().compute(ctx->handle()), "compute");
 }
 
@@ -159,6 +161,7 @@ NnStatus Session::compute_single(uint32_t context) {
   std::mutex* serial = ctx->graph().compute_mutex();
   std::unique_lock<std::mutex> lock;
   if (serial != nullptr) lock = std::unique_lock(*serial);
+  ctx->control().start_deadline(std::chrono::milliseconds(runtime_.quotas.compute_timeout_ms));
   return ctx->check(backend.compute_single(ctx->handle()), "compute_single");
 }
 

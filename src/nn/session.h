@@ -18,6 +18,7 @@ struct Quotas {
   uint32_t max_contexts = 256;             // --nn-max-contexts
   uint64_t max_tensor_bytes = 1ull << 30;  // --nn-max-tensor-bytes (per set_input)
   uint64_t max_model_bytes = 4ull << 30;   // --nn-max-model-bytes (per load from guest bytes)
+  uint32_t compute_timeout_ms = 0;         // --nn-compute-timeout (per compute; 0 = none)
 };
 
 // Process-wide NN state shared by every session: backends and named models.

@@ -42,12 +42,13 @@ inline const nnwasm_backend* open_plugin(const char* path, void** handle = nullp
     ADD_FAILURE() << "no " << NNWASM_BACKEND_ENTRY_SYMBOL << " in " << path;
     return nullptr;
   }
-  return entry();
+  return entry(nullptr);  // no host: a plugin then logs to stderr and is never cancelled
 }
 
 inline nnwasm_load_options load_options(nnwasm_encoding encoding, nnwasm_target target,
                                         const std::string* config) {
   nnwasm_load_options o{};
+  o.struct_size = sizeof o;
   o.encoding = encoding;
   o.target = target;
   if (config != nullptr) {
@@ -100,7 +101,8 @@ inline void load_bytes(const std::string& name, Graph& graph, nnwasm_encoding en
 }
 
 inline void make_context(Graph& graph, Context& ctx) {
-  ASSERT_EQ(graph.b->context_create(graph.g, &ctx.c), NNWASM_SUCCESS) << graph.b->last_error();
+  ASSERT_EQ(graph.b->context_create(graph.g, nullptr, &ctx.c), NNWASM_SUCCESS)
+      << graph.b->last_error();
   ASSERT_NE(ctx.c, nullptr);
 }
 

@@ -56,7 +56,8 @@ TEST(NnCli, BackendsListsPluginsAndExplainsTheChoice) {
   EXPECT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("affine"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("scale"), std::string::npos);
-  EXPECT_NE(list.out.find("ABI version 99"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("ABI version 1, this nnwasm uses 2; rebuild it"), std::string::npos)
+      << list.out;
 
   std::string model = write_model("nnwasm_scale.model", "SCALE 2 0");
   auto explain = run_process(
@@ -66,6 +67,11 @@ TEST(NnCli, BackendsListsPluginsAndExplainsTheChoice) {
             std::string::npos)
       << explain.out;
   EXPECT_NE(explain.out.find("winner: scale on cpu"), std::string::npos) << explain.out;
+  // The sniffed format, and the winner's description of the model (backend.h graph_io).
+  EXPECT_NE(explain.out.find("sniff 100 (SCALE text)"), std::string::npos) << explain.out;
+  EXPECT_NE(explain.out.find("inputs:\n  0 'x' f32 [?]\noutputs:\n  0 'y' f32 [?]\n"),
+            std::string::npos)
+      << explain.out;
 
   auto strict = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir(),
                              "--nn-strict-target", "--target", "gpu", "--explain", model});

@@ -136,7 +136,8 @@ TEST_F(PluginDir, BrokenAndWrongAbiPluginsAreSkipped) {
                                    bytes_of("AFFINE 1 0"), &selection, &explanation);
   ASSERT_TRUE(status.is_ok()) << status.message;
   EXPECT_STREQ(selection.plugin->backend().name, "affine");
-  EXPECT_NE(explanation.find("ABI version 99"), std::string::npos) << explanation;
+  EXPECT_NE(explanation.find("ABI version 1, this nnwasm uses 2; rebuild it"), std::string::npos)
+      << explanation;
   EXPECT_NE(explanation.find("libnnwasm-garbage.so"), std::string::npos) << explanation;
 }
 
@@ -238,13 +239,14 @@ TEST(PluginManifest, ReadFromTheFileWithoutLoadingIt) {
   const std::string plugins = nnwasm::test::test_plugin_dir();
   auto affine = read_plugin_manifest(plugins + "/libnnwasm-affine.so");
   ASSERT_TRUE(affine.has_value());
-  EXPECT_EQ(affine->abi, 1u);
+  EXPECT_EQ(affine->abi, 2u);
+  EXPECT_TRUE(affine->resolves_names);
   EXPECT_EQ(affine->name, "affine");
   EXPECT_EQ(affine->encodings, std::vector<uint32_t>{NNWASM_ENCODING_OPENVINO});
   EXPECT_EQ(affine->magics, std::vector<std::string>{"AFFINE"});
   auto oldabi = read_plugin_manifest(plugins + "/libnnwasm-oldabi.so");
   ASSERT_TRUE(oldabi.has_value());
-  EXPECT_EQ(oldabi->abi, 99u);
+  EXPECT_EQ(oldabi->abi, 1u);
   EXPECT_FALSE(read_plugin_manifest(plugins + "/libnnwasm-scale.so").has_value());
   EXPECT_FALSE(read_plugin_manifest("/nonexistent.so").has_value());
   EXPECT_FALSE(read_plugin_manifest("/etc/hostname").has_value());  // not ELF
@@ -252,6 +254,7 @@ TEST(PluginManifest, ReadFromTheFileWithoutLoadingIt) {
 
 TEST(PluginManifest, ParsesTheTextStrictly) {
   auto m = parse_plugin_manifest("nnwasm-backend abi=1 name=torch encodings=1,3");
+  EXPECT_FALSE(m.has_value() && m->resolves_names);
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->encodings, (std::vector<uint32_t>{1, 3}));
   EXPECT_FALSE(parse_plugin_manifest("nnwasm-backend name=x encodings=1").has_value());  // no abi

@@ -4,8 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "frontend/model_specs.h"
 #include "support/process.h"
@@ -143,6 +149,85 @@ TEST_F(SessionTest, AfterUnloadANamedModelTakesTheNewConfig) {
   EXPECT_EQ(second.use_count(), 1 + 2);  // `second` + one per session: the registry keeps
                                          // only the first config's graph
   EXPECT_EQ(first.use_count(), 1 + 1);   // registry + `first`
+}
+
+// set_input + compute + get_output of one f32 value through the session; the result or NaN.
+float compute_one(Session& session, uint32_t graph, float x, NnStatus* status = nullptr) {
+  uint32_t c;
+  if (!session.init_execution_context(graph, &c).is_ok()) return NAN;
+  const uint32_t dims[1] = {1};
+  const nnwasm_tensor t{dims, 1, NNWASM_TENSOR_F32, reinterpret_cast<const uint8_t*>(&x), 4};
+  NnStatus s = session.set_input(c, 0, t);
+  if (s.is_ok()) s = session.compute(c);
+  nnwasm_output out{};
+  if (s.is_ok()) s = session.get_output(c, 0, &out);
+  if (status != nullptr) *status = s;
+  float y = NAN;
+  if (s.is_ok() && out.size == 4 && out.type == NNWASM_TENSOR_F32 && out.rank == 1 &&
+      out.dims[0] == 1) {
+    std::memcpy(&y, out.data, 4);
+  }
+  return y;
+}
+
+TEST_F(SessionTest, NamesTheRegistryLacksGoToBackendsThatResolveNames) {
+  Session session(runtime);
+  uint32_t g;
+  // libnnwasm-affine.so's load_by_name knows "affine:SCALE:BIAS" (its manifest says names=1).
+  ASSERT_TRUE(session.load_by_name("affine:3:1", {}, &g).is_ok());
+  EXPECT_EQ(compute_one(session, g, 2.0f), 7.0f);
+  NnStatus unknown = session.load_by_name("affine:x", {}, &g);
+  EXPECT_EQ(unknown.code, uint32_t{NNWASM_INVALID_ARGUMENT}) << unknown.message;
+  EXPECT_NE(unknown.message.find("expected affine:SCALE:BIAS"), std::string::npos)
+      << unknown.message;
+  NnStatus nobody = session.load_by_name("someone-else:1:2", {}, &g);
+  EXPECT_EQ(nobody.code, uint32_t{NNWASM_NOT_FOUND});
+  EXPECT_NE(nobody.message.find("--nn-preload"), std::string::npos) << nobody.message;
+}
+
+TEST_F(SessionTest, OutputsCarryTheirTypeAndDims) {
+  Session session(runtime);
+  uint32_t g;
+  ASSERT_TRUE(load(session, &g).is_ok());
+  EXPECT_EQ(compute_one(session, g, 1.5f), 4.0f);  // 2x + 1, with type f32 and dims [1]
+}
+
+TEST_F(SessionTest, AComputePastTheTimeoutIsCancelledThroughTheHostCallback) {
+  runtime.quotas.compute_timeout_ms = 50;
+  Session session(runtime);
+  static const std::string spin = "AFFINE 2 1 spin";  // waits (up to 10 s) to be cancelled
+  nnwasm_bytes builder{reinterpret_cast<const uint8_t*>(spin.data()), spin.size()};
+  uint32_t g;
+  ASSERT_TRUE(session.load({&builder, 1}, 0, NNWASM_TARGET_CPU, &g).is_ok());
+  NnStatus status;
+  const auto start = std::chrono::steady_clock::now();
+  compute_one(session, g, 1.0f, &status);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(status.code, uint32_t{NNWASM_RUNTIME_ERROR});
+  EXPECT_NE(status.message.find("cancelled by the host"), std::string::npos) << status.message;
+  // Without a deadline the same model computes (after its 10 s bound: use a short model).
+  runtime.quotas.compute_timeout_ms = 0;
+  ASSERT_TRUE(load(session, &g).is_ok());
+  EXPECT_EQ(compute_one(session, g, 1.0f), 3.0f);
+}
+
+TEST_F(SessionTest, AClosedPluginWasShutDownFirst) {
+  const auto log = std::filesystem::temp_directory_path() /
+                   ("nnwasm_shutdown_" + std::to_string(getpid()) + ".log");
+  std::filesystem::remove(log);
+  setenv("NNWASM_TEST_SHUTDOWN_LOG", log.c_str(), 1);
+  {
+    Session session(runtime);
+    uint32_t g;
+    ASSERT_TRUE(load(session, &g).is_ok());
+  }
+  unsetenv("NNWASM_TEST_SHUTDOWN_LOG");
+  EXPECT_FALSE(affine_plugin()->is_open());
+  // Every test plugin the selection opened is shut down before it is closed.
+  std::ifstream in(log);
+  std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(text.find("shutdown affine\n"), std::string::npos) << text;
+  std::filesystem::remove(log);
 }
 
 TEST(ParsePreload, AcceptsPeersSpellingsAndRejectsTheRest) {

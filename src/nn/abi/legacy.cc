@@ -119,8 +119,10 @@ int32_t LegacyModule::get_output(HostCall& call, uint32_t context, uint32_t inde
   nnwasm_output output{};
   NnStatus status = session_.get_output(context, index, &output);
   if (status.is_ok()) status = copy_output(memory, output, out, *capacity);
-  // WAMR's legacy module reports the number of f32 elements, and its guests rely on it.
-  uint32_t elements = static_cast<uint32_t>(output.size / 4);
+  // WAMR's legacy module reports a number of elements, not bytes, and its guests rely on it:
+  // elements of the output's own type, or of f32 when the backend does not say (raw bytes).
+  const size_t element = element_size(output.type) != 0 ? element_size(output.type) : 4;
+  uint32_t elements = static_cast<uint32_t>(output.size / element);
   if (status.code == NNWASM_TOO_LARGE) {
     (void)memory.write(inout_size, elements);
     return NNWASM_TOO_LARGE;

@@ -58,14 +58,17 @@ TEST(LlamaPlugin, DescriptorNamesGgmlStreamingAndLlamaCppVersion) {
 
 TEST(LlamaPlugin, SniffsGgufMagicOnly) {
   const auto gguf = read_file(tiny_model());
-  uint32_t confidence = 0;
-  ASSERT_EQ(backend()->sniff(gguf.data(), 64, &confidence), NNWASM_SUCCESS);
-  EXPECT_EQ(confidence, 100u);
+  nnwasm_sniff_result result{};
+  ASSERT_EQ(backend()->sniff(gguf.data(), 64, &result), NNWASM_SUCCESS);
+  EXPECT_EQ(result.confidence, 100u);
+  EXPECT_EQ(result.encoding, NNWASM_ENCODING_GGML);
+  EXPECT_STREQ(result.format, "GGUF v3");
   const auto onnx = read_file(model_path("digits.onnx"));
-  ASSERT_EQ(backend()->sniff(onnx.data(), onnx.size(), &confidence), NNWASM_SUCCESS);
-  EXPECT_EQ(confidence, 0u);
-  ASSERT_EQ(backend()->sniff(gguf.data(), 3, &confidence), NNWASM_SUCCESS);
-  EXPECT_EQ(confidence, 0u);
+  ASSERT_EQ(backend()->sniff(onnx.data(), onnx.size(), &result), NNWASM_SUCCESS);
+  EXPECT_EQ(result.confidence, 0u);
+  EXPECT_EQ(result.encoding, NNWASM_ENCODING_AUTODETECT);
+  ASSERT_EQ(backend()->sniff(gguf.data(), 3, &result), NNWASM_SUCCESS);
+  EXPECT_EQ(result.confidence, 0u);
 }
 
 TEST(LlamaPlugin, MissingFileIsModelNotFoundAndCorruptGgufInvalidEncoding) {

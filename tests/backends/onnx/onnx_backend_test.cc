@@ -20,10 +20,10 @@ TEST(OnnxDescriptor, MatchesAbiVersionAndDeclaresItself) {
   ASSERT_EQ(b->encoding_count, 1u);
   EXPECT_EQ(b->encodings[0], NNWASM_ENCODING_ONNX);
   EXPECT_EQ(b->flags & NNWASM_BACKEND_GRAPH_REENTRANT, NNWASM_BACKEND_GRAPH_REENTRANT);
-  for (auto fn :
-       {(void*)b->probe, (void*)b->sniff, (void*)b->load, (void*)b->load_file, (void*)b->graph_free,
-        (void*)b->context_create, (void*)b->context_free, (void*)b->set_input, (void*)b->compute,
-        (void*)b->get_output, (void*)b->last_error})
+  for (auto fn : {(void*)b->probe, (void*)b->sniff, (void*)b->load, (void*)b->load_file,
+                  (void*)b->graph_free, (void*)b->graph_io_count, (void*)b->graph_io,
+                  (void*)b->context_create, (void*)b->context_free, (void*)b->set_input,
+                  (void*)b->compute, (void*)b->get_output, (void*)b->last_error})
     EXPECT_NE(fn, nullptr);
   EXPECT_EQ(b->compute_single, nullptr);
   EXPECT_EQ(b->get_output_single, nullptr);
@@ -47,10 +47,10 @@ TEST(OnnxProbe, ListsTheCpuFirstAndReportsTheTotal) {
 }
 
 uint32_t sniff(const uint8_t* data, size_t size) {
-  uint32_t confidence = 12345;
-  EXPECT_EQ(backend()->sniff(data, size, &confidence), NNWASM_SUCCESS);
-  EXPECT_LE(confidence, 100u);
-  return confidence;
+  nnwasm_sniff_result result{12345, 0, ""};
+  EXPECT_EQ(backend()->sniff(data, size, &result), NNWASM_SUCCESS);
+  EXPECT_LE(result.confidence, 100u);
+  return result.confidence;
 }
 
 TEST(OnnxSniff, RecognizesOnnxModels) {
@@ -203,7 +203,7 @@ TEST(OnnxLoad, MissingFileIsNotFound) {
   const char* paths[] = {"/nonexistent/model.onnx"};
   const auto opts = options();
   Graph graph;
-  EXPECT_EQ(backend()->load_file(paths, 1, &opts, &graph.g), NNWASM_NOT_FOUND);
+  EXPECT_EQ(backend()->load_file(paths, 1, &opts, &graph.g), NNWASM_MODEL_NOT_FOUND);
   EXPECT_TRUE(contains(last_error(), "/nonexistent/model.onnx")) << last_error();
 }
 
@@ -222,10 +222,10 @@ TEST(OnnxLoad, RejectsUnsupportedTargetsEncodingsAndBuilderCounts) {
     EXPECT_EQ(backend()->load(builders, 1, &opts, &graph.g), NNWASM_UNSUPPORTED_OPERATION);
     EXPECT_TRUE(contains(last_error(), "gpu")) << last_error();
   }
-  opts = options(NNWASM_TARGET_AUTO);  // best available device
-  ASSERT_EQ(backend()->load(builders, 1, &opts, &graph.g), NNWASM_SUCCESS) << last_error();
-  backend()->graph_free(graph.g);
-  graph.g = nullptr;
+  opts = options(NNWASM_TARGET_AUTO);  // the core resolves auto before load (backend.h)
+  EXPECT_EQ(backend()->load(builders, 1, &opts, &graph.g), NNWASM_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(last_error(), "execution target 3")) << last_error();
+  EXPECT_EQ(graph.g, nullptr);
 
   opts = options();
   opts.encoding = NNWASM_ENCODING_PYTORCH;
@@ -350,7 +350,10 @@ TEST(OnnxInputs, WrongTypeRankDimAndSizeAreInvalidArguments) {
   for (const Case& c : cases) {
     EXPECT_EQ(backend()->set_input(ctx.c, 0, &c.t), NNWASM_INVALID_ARGUMENT) << c.what;
     const std::string msg = last_error();
-    EXPECT_TRUE(contains(msg, "'A' (index 0)")) << c.what << ": " << msg;
+    // An unknown type is refused by the shared boundary before the input is looked at.
+    if (std::string(c.what) != "unknown type") {
+      EXPECT_TRUE(contains(msg, "'A' (index 0)")) << c.what << ": " << msg;
+    }
     for (const char* m : c.mentions) EXPECT_TRUE(contains(msg, m)) << c.what << ": " << msg;
   }
   // A rejected set_input leaves no input behind: compute still reports A as missing.

@@ -105,7 +105,7 @@ TEST(OnnxConcurrency, ContextsOfOneGraphComputeOnThreadsAtOnce) {
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       nnwasm_context* ctx = nullptr;
-      if (backend()->context_create(graph.g, &ctx) != NNWASM_SUCCESS) {
+      if (backend()->context_create(graph.g, nullptr, &ctx) != NNWASM_SUCCESS) {
         ++failures[t];
         return;
       }
@@ -143,14 +143,14 @@ TEST(OnnxConcurrency, ContextsOfOneGraphComputeOnThreadsAtOnce) {
     void* h = dlopen(NNWASM_ONNX_PLUGIN, RTLD_NOW | RTLD_LOCAL);
     if (h == nullptr) std::_Exit(10);
     auto entry = reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(h, NNWASM_BACKEND_ENTRY_SYMBOL));
-    const nnwasm_backend* b = entry ? entry() : nullptr;
+    const nnwasm_backend* b = entry ? entry(nullptr) : nullptr;
     if (b == nullptr) std::_Exit(11);
     const nnwasm_bytes builder{bytes.data(), bytes.size()};
-    const nnwasm_load_options o{NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, nullptr, 0};
+    const nnwasm_load_options o{sizeof o, NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, 0, nullptr, 0};
     nnwasm_graph* g = nullptr;
     nnwasm_context* c = nullptr;
     if (b->load(&builder, 1, &o, &g) != NNWASM_SUCCESS ||
-        b->context_create(g, &c) != NNWASM_SUCCESS)
+        b->context_create(g, nullptr, &c) != NNWASM_SUCCESS)
       std::_Exit(12);
     const std::vector<float> a = {1, 2, 3, 4, 5, 6};
     const std::vector<uint32_t> dims = {2, 3};
