@@ -55,7 +55,11 @@ std::string name_of(const std::array<Named, N>& table, uint32_t value) {
   for (const Named& n : table) {
     if (n.value == value) return std::string(n.name);
   }
-  return "unknown(" + std::to_string(value) + ")";
+  // Built in steps: GCC 12 warns (-Wrestrict, a false positive) on "..." + to_string(...).
+  std::string text = "unknown(";
+  text += std::to_string(value);
+  text += ')';
+  return text;
 }
 
 }  // namespace
