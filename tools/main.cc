@@ -23,7 +23,8 @@ bool is_subcommand_or_global_flag(std::string_view arg) {
 }
 
 void setup_logging() {
-  auto logger = spdlog::stderr_logger_st("nnwasm");
+  // _mt: backends log through the host (nnwasm_host.log) from any thread, their workers too.
+  auto logger = spdlog::stderr_logger_mt("nnwasm");
   logger->set_pattern("nnwasm: %l: %v");
   spdlog::set_default_logger(logger);
 }

@@ -395,10 +395,11 @@ TEST(LlamaWasmHostOutput, StreamStdoutPrintsTheTextOnTheHostAndEnableLogShowsLla
   ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
   EXPECT_NE(streamed.out.find(ref.text), std::string::npos) << streamed.out;
 
-  // enable-log in the load config: llama.cpp's own log (model loading) reaches stderr.
+  // enable-log in the load config: llama.cpp's own log (model loading) reaches stderr, one whole
+  // line at a time through the host's logger (backend.h nnwasm_host.log).
   ProcessResult logged = run_generate("compute", kPrompt, metadata(p), "{\"enable-log\":true}");
   ASSERT_EQ(logged.exit_code, 0) << logged.err;
-  EXPECT_NE(logged.err.find("llama_"), std::string::npos) << logged.err;
+  EXPECT_NE(logged.err.find("nnwasm: info: llama.cpp: llama_"), std::string::npos) << logged.err;
 }
 
 }  // namespace
