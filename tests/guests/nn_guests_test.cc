@@ -2,6 +2,7 @@
 // (both modules, every function, every error path) and the CLI's model and backend options.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -31,6 +32,24 @@ TEST(NnGuests, ConformanceSuitePasses) {
   EXPECT_NE(r.err.find("wasi-nn set_input:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no model named 'nope'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no backend handles encoding tensorflow"), std::string::npos) << r.err;
+}
+
+TEST(NnGuests, AComputePastTheTimeoutIsCancelled) {
+  // "spin": the test backend's compute waits up to 10 s for the host to cancel it.
+  std::string model = write_model("nnwasm_affine_spin.model", "AFFINE 3 1 spin");
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(),
+                        "--nn-compute-timeout", "0.05", "--nn-preload", "lin:openvino:cpu:" + model,
+                        guest_path("nn_conformance")});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("model 'lin' (affine on cpu): compute failed (runtime_error): compute "
+                       "cancelled by the host"),
+            std::string::npos)
+      << r.err;
+  auto bad = run_process(
+      {nnwasm_binary(), "run", "--nn-compute-timeout", "-1", guest_path("nn_conformance")});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
 }
 
 TEST(NnGuests, MissingPreloadFileIsModelNotFound) {
