@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "frontend/model_specs.h"
+#include "frontend/plugin_dirs.h"
 #include "instance/instance.h"
 
 namespace {
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[2], std::ios::binary);
   const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
   nn::BackendConfig backend_config;
-  backend_config.dirs = nn::BackendManager::default_dirs({backend_dir}, "");
+  backend_config.dirs = frontend::plugin_dirs({backend_dir}, {});
   nn::NnRuntime runtime(backend_config);
   nn::NamedModel model;
   if (!frontend::parse_preload(argv[4], &model).is_ok()) return 2;

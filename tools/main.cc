@@ -10,6 +10,7 @@
 
 #include "backends_command.h"
 #include "frontend/model_specs.h"
+#include "frontend/plugin_dirs.h"
 #include "run_command.h"
 #include "run_options.h"
 
@@ -126,9 +127,8 @@ int main(int argc, char** argv) {
   }
 
   nnwasm::nn::BackendConfig& backend_config = options.backends;
-  std::vector<std::string> builtin = nnwasm::cli::builtin_backend_dirs();
-  backend_config.dirs = nnwasm::nn::BackendManager::default_dirs(backend_dirs, "");
-  backend_config.dirs.insert(backend_config.dirs.end(), builtin.begin(), builtin.end());
+  backend_config.dirs =
+      nnwasm::frontend::plugin_dirs(backend_dirs, nnwasm::frontend::executable_path());
   backend_config.order = backend_order;
   backend_config.strict_target = strict_target;
   backend_config.keep_alive = keep_backends;

@@ -30,15 +30,6 @@ std::string parse_dir(const std::string& value, bool map_dir, wasi::Preopen& out
   return {};
 }
 
-std::vector<std::string> builtin_backend_dirs() {
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  std::filesystem::path dir = exe.parent_path();
-  return {(dir / "backends").string(),
-          (dir.parent_path() / "lib" / "nnwasm" / "backends").string()};
-}
-
 std::string parse_env(const std::string& value, std::vector<std::string>& env) {
   size_t eq = value.find('=');
   if (eq == 0) return "'" + value + "': expected KEY=VALUE";

@@ -34,10 +34,6 @@ struct RunOptions {
 // Returns an empty error string on success.
 std::string parse_dir(const std::string& value, bool map_dir, wasi::Preopen& out);
 
-// The backend plugin dirs nnwasm searches besides --nn-backend-dir and NNWASM_BACKEND_PATH:
-// <dir of the executable>/backends (build tree) and <dir>/../lib/nnwasm/backends (install).
-std::vector<std::string> builtin_backend_dirs();
-
 // Parses `--env` values: KEY=VALUE, or KEY alone to pass the host's value through.
 std::string parse_env(const std::string& value, std::vector<std::string>& env);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "frontend/model_specs.h"
+#include "frontend/plugin_dirs.h"
 #include "instance/instance.h"
 
 struct nnwasm_error {
@@ -64,20 +65,6 @@ nnwasm_error* guarded(Body&& body) noexcept {
   } catch (...) {
     return error("unknown error");
   }
-}
-
-// The plugin folders beside the library: <libdir>/nnwasm/backends (installed) and
-// <libdir>/backends (the build tree).
-std::vector<std::string> builtin_backend_dirs() {
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&nnwasm_runtime_new), &info) == 0 ||
-      info.dli_fname == nullptr) {
-    return {};
-  }
-  std::error_code ec;
-  std::filesystem::path dir = std::filesystem::canonical(info.dli_fname, ec).parent_path();
-  if (ec) return {};
-  return {(dir / "nnwasm" / "backends").string(), (dir / "backends").string()};
 }
 
 nnwasm::engine::WasmValue to_value(const nnwasm_val& v) {
@@ -193,9 +180,9 @@ nnwasm_error* nnwasm_runtime_new(const nnwasm_runtime_config* config, nnwasm_run
   *out = nullptr;
   return guarded([&]() -> nnwasm_error* {
     nnwasm::nn::BackendConfig backends;
-    std::vector<std::string> builtin = builtin_backend_dirs();
-    backends.dirs = nnwasm::nn::BackendManager::default_dirs(config->backend_dirs, "");
-    backends.dirs.insert(backends.dirs.end(), builtin.begin(), builtin.end());
+    backends.dirs = nnwasm::frontend::plugin_dirs(
+        config->backend_dirs,
+        nnwasm::frontend::library_path(reinterpret_cast<const void*>(&nnwasm_runtime_new)));
     backends.order = config->order;
     backends.strict_target = config->strict_target;
     auto runtime = std::make_unique<nnwasm_runtime>(std::move(backends));
