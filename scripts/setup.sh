@@ -22,6 +22,7 @@ APT_PACKAGES=(
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
   python3-torch python3-onnx python3-numpy python3-sklearn
   libtorch-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc openssl
 )
 
 missing=()

@@ -16,26 +16,31 @@ Graph::~Graph() {
 }
 
 std::string Graph::describe(nnwasm_io_kind kind) const {
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on long + chains.
+  std::string out;
   uint32_t count = 0;
   if (backend().graph_io_count(handle_, kind, &count) != NNWASM_SUCCESS) {
-    return "  (" + plugin_->last_error("the backend cannot say") + ")\n";
+    out.append("  (").append(plugin_->last_error("the backend cannot say")).append(")\n");
+    return out;
   }
-  std::string out;
   for (uint32_t i = 0; i < count; ++i) {
+    out.append("  ").append(std::to_string(i));
     nnwasm_tensor_desc d{};
     if (backend().graph_io(handle_, kind, i, &d) != NNWASM_SUCCESS) {
-      out += "  " + std::to_string(i) + " (" + plugin_->last_error("no description") + ")\n";
+      out.append(" (").append(plugin_->last_error("no description")).append(")\n");
       continue;
     }
-    std::string shape;
+    out.append(" '").append(d.name ? d.name : "").append("' ");
+    out.append(d.type == NNWASM_TENSOR_UNKNOWN ? std::string("?") : tensor_type_name(d.type));
     for (uint32_t r = 0; r < d.rank && d.dims != nullptr; ++r) {
-      shape += (r == 0 ? "" : ",") + (d.dims[r] < 0 ? std::string("?") : std::to_string(d.dims[r]));
+      out.append(r == 0 ? " [" : ",");
+      out.append(d.dims[r] < 0 ? std::string("?") : std::to_string(d.dims[r]));
+      if (r + 1 == d.rank) out.append("]");
     }
-    out += "  " + std::to_string(i) + " '" + (d.name ? d.name : "") + "' " +
-           (d.type == NNWASM_TENSOR_UNKNOWN ? std::string("?") : tensor_type_name(d.type)) +
-           (d.rank > 0 ? " [" + shape + "]" : "") + (d.flags & NNWASM_IO_TEXT ? " text" : "") +
-           (d.flags & NNWASM_IO_JSON ? " json" : "") +
-           (d.flags & NNWASM_IO_OPTIONAL ? " optional" : "") + "\n";
+    if (d.flags & NNWASM_IO_TEXT) out.append(" text");
+    if (d.flags & NNWASM_IO_JSON) out.append(" json");
+    if (d.flags & NNWASM_IO_OPTIONAL) out.append(" optional");
+    out.append("\n");
   }
   return out;
 }

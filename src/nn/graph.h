@@ -54,6 +54,8 @@ class Context {
   nnwasm_context* handle() const { return handle_; }
   // The host token of this context: its backend polls it to stop a long compute.
   CallControl& control() { return *control_; }
+  // Held by whoever calls into the backend with this context (one thread at a time).
+  std::mutex& call_mutex() { return call_mutex_; }
 
   // Calls into the backend, converting a failure into an NnStatus with the backend's message.
   NnStatus check(nnwasm_status code, const char* operation) const;
@@ -64,6 +66,7 @@ class Context {
   std::shared_ptr<Graph> graph_;
   std::unique_ptr<CallControl> control_;  // its address is the backend's host token
   nnwasm_context* handle_;
+  std::mutex call_mutex_;
 };
 
 }  // namespace nnwasm::nn

@@ -7,6 +7,16 @@
 
 namespace nnwasm::nn {
 
+namespace {
+
+NnStatus no_streaming(const Context& ctx, const char* what) {
+  return nn_error(
+      NNWASM_UNSUPPORTED_OPERATION,
+      ctx.graph().description() + ": backend does not support streaming (" + what + ")");
+}
+
+}  // namespace
+
 size_t element_size(uint32_t tensor_type) {
   switch (tensor_type) {
     case NNWASM_TENSOR_F16:
@@ -27,14 +37,49 @@ size_t element_size(uint32_t tensor_type) {
 }
 
 Session::~Session() {
+  std::lock_guard lock(mutex_);
   contexts_.clear();
   name_cache_.clear();
   graphs_.clear();
 }
 
+size_t Session::graph_count() const {
+  std::lock_guard lock(mutex_);
+  return graphs_.size();
+}
+
+size_t Session::context_count() const {
+  std::lock_guard lock(mutex_);
+  return contexts_.size();
+}
+
+namespace {
+
+NnStatus too_many_graphs(uint32_t limit) {
+  return nn_error(NNWASM_TOO_LARGE, "too many graphs loaded (" + std::to_string(limit) +
+                                        "); unload some or raise --nn-max-graphs");
+}
+
+// Runs a compute-like call under the graph's compute mutex when its backend is not re-entrant,
+// with the instance's deadline armed for the backend's cancellation polls.
+template <typename Call>
+NnStatus run_compute(Context& ctx, uint32_t timeout_ms, const char* what, Call&& call) {
+  std::mutex* serial = ctx.graph().compute_mutex();
+  std::unique_lock<std::mutex> lock;
+  if (serial != nullptr) lock = std::unique_lock(*serial);
+  ctx.control().start_deadline(std::chrono::milliseconds(timeout_ms));
+  return ctx.check(call(), what);
+}
+
+}  // namespace
+
 NnStatus Session::add_graph(std::shared_ptr<Graph> graph, uint32_t* out) {
+  // mutex_ held by the caller
   if (next_graph_ == std::numeric_limits<uint32_t>::max()) {
     return nn_error(NNWASM_TOO_LARGE, "graph handles exhausted");
+  }
+  if (graphs_.size() >= runtime_.quotas.max_graphs) {
+    return too_many_graphs(runtime_.quotas.max_graphs);
   }
   uint32_t handle = next_graph_++;
   graphs_.emplace(handle, std::move(graph));
@@ -44,10 +89,8 @@ NnStatus Session::add_graph(std::shared_ptr<Graph> graph, uint32_t* out) {
 
 NnStatus Session::load(std::span<const nnwasm_bytes> builders, uint32_t encoding, uint32_t target,
                        uint32_t* graph_out) {
-  if (graphs_.size() >= runtime_.quotas.max_graphs) {
-    return nn_error(NNWASM_TOO_LARGE, "too many graphs loaded (" +
-                                          std::to_string(runtime_.quotas.max_graphs) +
-                                          "); unload some or raise --nn-max-graphs");
+  if (graph_count() >= runtime_.quotas.max_graphs) {
+    return too_many_graphs(runtime_.quotas.max_graphs);
   }
   if (builders.empty()) return nn_error(NNWASM_INVALID_ARGUMENT, "load: no graph builders given");
   uint64_t total = 0;
@@ -68,128 +111,133 @@ NnStatus Session::load(std::span<const nnwasm_bytes> builders, uint32_t encoding
   NnStatus status =
       load_graph(runtime_.backends, builders, encoding, target, {}, "guest model", &graph);
   if (!status.is_ok()) return status;
+  std::lock_guard lock(mutex_);
   return add_graph(std::move(graph), graph_out);
 }
 
 NnStatus Session::load_by_name(std::string_view name, std::string_view config,
                                uint32_t* graph_out) {
-  if (auto it = name_cache_.find(name); it != name_cache_.end() && graphs_.count(it->second)) {
-    *graph_out = it->second;
-    return NnStatus::ok();
-  }
-  if (graphs_.size() >= runtime_.quotas.max_graphs) {
-    return nn_error(NNWASM_TOO_LARGE, "too many graphs loaded (" +
-                                          std::to_string(runtime_.quotas.max_graphs) +
-                                          "); unload some or raise --nn-max-graphs");
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = name_cache_.find(name); it != name_cache_.end() && graphs_.count(it->second)) {
+      *graph_out = it->second;
+      return NnStatus::ok();
+    }
+    if (graphs_.size() >= runtime_.quotas.max_graphs) {
+      return too_many_graphs(runtime_.quotas.max_graphs);
+    }
   }
   std::shared_ptr<Graph> graph;
   NnStatus status = runtime_.models.get(name, config, &graph);
   if (!status.is_ok()) return status;
+  std::lock_guard lock(mutex_);
   status = add_graph(std::move(graph), graph_out);
   if (status.is_ok()) name_cache_[std::string(name)] = *graph_out;
   return status;
 }
 
 NnStatus Session::init_execution_context(uint32_t graph, uint32_t* context_out) {
-  auto it = graphs_.find(graph);
-  if (it == graphs_.end()) {
-    return nn_error(NNWASM_INVALID_ARGUMENT,
-                    "init_execution_context: unknown graph handle " + std::to_string(graph));
-  }
-  if (contexts_.size() >= runtime_.quotas.max_contexts) {
-    return nn_error(NNWASM_TOO_LARGE, "too many execution contexts (" +
-                                          std::to_string(runtime_.quotas.max_contexts) +
-                                          "); finalize some or raise --nn-max-contexts");
+  std::shared_ptr<Graph> g;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = graphs_.find(graph);
+    if (it == graphs_.end()) {
+      return nn_error(NNWASM_INVALID_ARGUMENT,
+                      "init_execution_context: unknown graph handle " + std::to_string(graph));
+    }
+    if (contexts_.size() >= runtime_.quotas.max_contexts) {
+      return nn_error(NNWASM_TOO_LARGE, "too many execution contexts (" +
+                                            std::to_string(runtime_.quotas.max_contexts) +
+                                            "); finalize some or raise --nn-max-contexts");
+    }
+    g = it->second;
   }
   NnStatus status;
-  std::unique_ptr<Context> context = Context::create(it->second, &status);
+  std::unique_ptr<Context> context = Context::create(std::move(g), &status);
   if (!context) return status;
+  std::lock_guard lock(mutex_);
+  if (next_context_ == std::numeric_limits<uint32_t>::max()) {
+    return nn_error(NNWASM_TOO_LARGE, "execution context handles exhausted");
+  }
   uint32_t handle = next_context_++;
   contexts_.emplace(handle, std::move(context));
   *context_out = handle;
   return NnStatus::ok();
 }
 
-NnStatus Session::find_context(uint32_t handle, Context** out) {
-  auto it = contexts_.find(handle);
-  if (it == contexts_.end()) {
-    return nn_error(NNWASM_INVALID_ARGUMENT, "unknown execution context handle " +
-                                                 std::to_string(handle) +
-                                                 " (never created, or already finalized)");
+NnStatus Session::hold_context(uint32_t handle, HeldContext* out) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = contexts_.find(handle);
+    if (it == contexts_.end()) {
+      return nn_error(NNWASM_INVALID_ARGUMENT, "unknown execution context handle " +
+                                                   std::to_string(handle) +
+                                                   " (never created, or already finalized)");
+    }
+    out->context = it->second;
   }
-  *out = it->second.get();
+  out->lock = std::unique_lock(out->context->call_mutex());
   return NnStatus::ok();
 }
 
 NnStatus Session::set_input(uint32_t context, uint32_t index, const nnwasm_tensor& tensor) {
-  Context* ctx;
-  if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
   if (tensor.size > runtime_.quotas.max_tensor_bytes) {
     return nn_error(NNWASM_TOO_LARGE, "set_input: tensor of " + std::to_string(tensor.size) +
                                           " bytes exceeds the limit of " +
                                           std::to_string(runtime_.quotas.max_tensor_bytes) +
                                           "; raise --nn-max-tensor-bytes");
   }
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
   return ctx->check(ctx->graph().backend().set_input(ctx->handle(), index, &tensor), "set_input");
 }
 
 NnStatus Session::compute(uint32_t context) {
-  Context* ctx;
-  if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
-  std::mutex* serial = ctx->graph().compute_mutex();
-  std::unique_lock<std::mutex> lock;
-  if (serial != nullptr) lock = std::unique_lock(*serial);
-  ctx->control().start_deadline(std::chrono::milliseconds(runtime_.quotas.compute_timeout_ms));
-  return ctx->check(ctx->graph().backend().compute(ctx->handle()), "compute");
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  return run_compute(*ctx.context, runtime_.quotas.compute_timeout_ms, "compute",
+                     [&] { return ctx->graph().backend().compute(ctx->handle()); });
 }
 
-NnStatus Session::get_output(uint32_t context, uint32_t index, nnwasm_output* out) {
-  Context* ctx;
-  if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
-  return ctx->check(ctx->graph().backend().get_output(ctx->handle(), index, out), "get_output");
-}
-
-NnStatus Session::compute_single(uint32_t context) {
-  Context* ctx;
-  if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
+NnStatus Session::output(HeldContext& ctx, uint32_t index, bool single, nnwasm_output* out) {
   const nnwasm_backend& backend = ctx->graph().backend();
-  if (backend.compute_single == nullptr) {
-    return nn_error(
-        NNWASM_UNSUPPORTED_OPERATION,
-        ctx->graph().description() + ": backend does not support streaming (compute_single)");
-  }
-  std::mutex* serial = ctx->graph().compute_mutex();
-  std::unique_lock<std::mutex> lock;
-  if (serial != nullptr) lock = std::unique_lock(*serial);
-  ctx->control().start_deadline(std::chrono::milliseconds(runtime_.quotas.compute_timeout_ms));
-  return ctx->check(backend.compute_single(ctx->handle()), "compute_single");
-}
-
-NnStatus Session::get_output_single(uint32_t context, uint32_t index, nnwasm_output* out) {
-  Context* ctx;
-  if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
-  const nnwasm_backend& backend = ctx->graph().backend();
-  if (backend.get_output_single == nullptr) {
-    return nn_error(
-        NNWASM_UNSUPPORTED_OPERATION,
-        ctx->graph().description() + ": backend does not support streaming (get_output_single)");
-  }
+  if (!single) return ctx->check(backend.get_output(ctx->handle(), index, out), "get_output");
+  if (backend.get_output_single == nullptr) return no_streaming(*ctx.context, "get_output_single");
   return ctx->check(backend.get_output_single(ctx->handle(), index, out), "get_output_single");
 }
 
-NnStatus Session::fini_single(uint32_t context) {
-  Context* ctx;
-  if (NnStatus s = find_context(context, &ctx); !s.is_ok()) return s;
+NnStatus Session::get_output(uint32_t context, uint32_t index, nnwasm_output* out) {
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  return output(ctx, index, false, out);
+}
+
+NnStatus Session::compute_single(uint32_t context) {
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
   const nnwasm_backend& backend = ctx->graph().backend();
-  if (backend.fini_single == nullptr) {
-    return nn_error(
-        NNWASM_UNSUPPORTED_OPERATION,
-        ctx->graph().description() + ": backend does not support streaming (fini_single)");
-  }
+  if (backend.compute_single == nullptr) return no_streaming(*ctx.context, "compute_single");
+  return run_compute(*ctx.context, runtime_.quotas.compute_timeout_ms, "compute_single",
+                     [&] { return backend.compute_single(ctx->handle()); });
+}
+
+NnStatus Session::get_output_single(uint32_t context, uint32_t index, nnwasm_output* out) {
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  return output(ctx, index, true, out);
+}
+
+NnStatus Session::fini_single(uint32_t context) {
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  const nnwasm_backend& backend = ctx->graph().backend();
+  if (backend.fini_single == nullptr) return no_streaming(*ctx.context, "fini_single");
   return ctx->check(backend.fini_single(ctx->handle()), "fini_single");
 }
 
 NnStatus Session::unload(uint32_t graph) {
+  std::shared_ptr<Graph> dropped;  // released after the lock: a last reference frees the graph
+  std::lock_guard lock(mutex_);
   auto it = graphs_.find(graph);
   if (it == graphs_.end()) {
     return nn_error(NNWASM_INVALID_ARGUMENT,
@@ -198,15 +246,21 @@ NnStatus Session::unload(uint32_t graph) {
   for (auto name = name_cache_.begin(); name != name_cache_.end();) {
     name = name->second == graph ? name_cache_.erase(name) : std::next(name);
   }
+  dropped = std::move(it->second);
   graphs_.erase(it);  // contexts on it keep the graph alive until finalized
   return NnStatus::ok();
 }
 
 NnStatus Session::finalize_execution_context(uint32_t context) {
-  if (contexts_.erase(context) == 0) {
+  std::shared_ptr<Context> dropped;  // freed after the lock (and after a call in flight on it)
+  std::lock_guard lock(mutex_);
+  auto it = contexts_.find(context);
+  if (it == contexts_.end()) {
     return nn_error(NNWASM_INVALID_ARGUMENT, "finalize_execution_context: unknown context handle " +
                                                  std::to_string(context));
   }
+  dropped = std::move(it->second);
+  contexts_.erase(it);
   return NnStatus::ok();
 }
 

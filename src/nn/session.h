@@ -1,10 +1,13 @@
-// Session: one guest instance's view of WASI-NN - its graph and context handle tables, quotas,
-// and the operations both import modules share. Frees everything when destroyed.
+// Session: one guest instance's (or one NNRPC client's) view of WASI-NN - its graph and context
+// handle tables, quotas, and the operations both import modules and the NNRPC server share.
+// Thread-safe: the tables are locked briefly, and each context is called by one thread at a time
+// (backend.h), while different contexts run in parallel. Frees everything when destroyed.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
@@ -40,7 +43,8 @@ class Session {
   NnStatus init_execution_context(uint32_t graph, uint32_t* context_out);
   NnStatus set_input(uint32_t context, uint32_t index, const nnwasm_tensor& tensor);
   NnStatus compute(uint32_t context);
-  // `out` points into the backend's buffer, valid until the next call on this context.
+  // `out` points into the backend's buffer, valid until the next call on this context (use
+  // read_output where another thread may call it meanwhile).
   NnStatus get_output(uint32_t context, uint32_t index, nnwasm_output* out);
   NnStatus compute_single(uint32_t context);
   NnStatus get_output_single(uint32_t context, uint32_t index, nnwasm_output* out);
@@ -48,16 +52,29 @@ class Session {
   NnStatus unload(uint32_t graph);
   NnStatus finalize_execution_context(uint32_t context);
 
-  size_t graph_count() const { return graphs_.size(); }
-  size_t context_count() const { return contexts_.size(); }
+  // get_output / get_output_single handing the output to `consume` while the context is
+  // still held, so no other call can invalidate the bytes before they are copied.
+  template <typename Consume>
+  NnStatus read_output(uint32_t context, uint32_t index, bool single, Consume&& consume);
+
+  size_t graph_count() const;
+  size_t context_count() const;
 
  private:
-  NnStatus find_context(uint32_t handle, Context** out);
+  // A context taken out of the table for one call: alive and this thread's until released.
+  struct HeldContext {
+    std::shared_ptr<Context> context;
+    std::unique_lock<std::mutex> lock;
+    Context* operator->() const { return context.get(); }
+  };
+  NnStatus hold_context(uint32_t handle, HeldContext* out);
   NnStatus add_graph(std::shared_ptr<Graph> graph, uint32_t* out);
+  NnStatus output(HeldContext& ctx, uint32_t index, bool single, nnwasm_output* out);
 
   NnRuntime& runtime_;
+  mutable std::mutex mutex_;  // the tables below; never held while a backend runs
   std::map<uint32_t, std::shared_ptr<Graph>> graphs_;
-  std::map<uint32_t, std::unique_ptr<Context>> contexts_;
+  std::map<uint32_t, std::shared_ptr<Context>> contexts_;
   std::map<std::string, uint32_t, std::less<>> name_cache_;  // name -> graph handle
   uint32_t next_graph_ = 0;  // handles start at 0 and are never reused
   uint32_t next_context_ = 0;
@@ -65,5 +82,15 @@ class Session {
 
 // Bytes of one element of a WASI-NN tensor type; 0 for an unknown type.
 size_t element_size(uint32_t tensor_type);
+
+template <typename Consume>
+NnStatus Session::read_output(uint32_t context, uint32_t index, bool single, Consume&& consume) {
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  nnwasm_output out{};
+  NnStatus status = output(ctx, index, single, &out);
+  if (status.is_ok()) consume(out);
+  return status;
+}
 
 }  // namespace nnwasm::nn
