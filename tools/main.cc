@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -13,14 +14,15 @@
 #include "frontend/plugin_dirs.h"
 #include "run_command.h"
 #include "run_options.h"
+#include "serve_command.h"
 
 namespace {
 
 constexpr int kUsageError = 2;
 
 bool is_subcommand_or_global_flag(std::string_view arg) {
-  return arg == "run" || arg == "backends" || arg == "help" || arg == "--help" || arg == "-h" ||
-         arg == "--version" || arg == "-V";
+  return arg == "run" || arg == "serve" || arg == "backends" || arg == "help" || arg == "--help" ||
+         arg == "-h" || arg == "--version" || arg == "-V";
 }
 
 void setup_logging() {
@@ -90,27 +92,49 @@ int main(int argc, char** argv) {
                   "Fail instead of falling back to CPU when the asked device is missing");
     cmd->add_flag("--nn-keep-backends", keep_backends, "Never unload a backend plugin once loaded");
   };
+  // Named models and quotas, shared by `run` (per instance) and `serve` (per session).
+  auto add_model_options = [&](CLI::App* cmd) {
+    cmd->add_option(
+           "--nn-preload", preloads,
+           "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")
+        ->allow_extra_args(false);
+    cmd->add_option("--nn-graph", graph_dirs, "Named model ENCODING::DIR (Wasmtime spelling)")
+        ->allow_extra_args(false);
+    cmd->add_option("--nn-max-graphs", options.quotas.max_graphs,
+                    "Graphs per instance or session (default 64)");
+    cmd->add_option("--nn-max-contexts", options.quotas.max_contexts,
+                    "Execution contexts per instance or session (default 256)");
+    cmd->add_option("--nn-max-tensor-bytes", options.quotas.max_tensor_bytes,
+                    "Bytes per input tensor (default 1 GiB)");
+    cmd->add_option("--nn-max-model-bytes", options.quotas.max_model_bytes,
+                    "Bytes of a model loaded from guest memory (default 4 GiB)");
+    cmd->add_option_function<double>(
+           "--nn-compute-timeout",
+           [&](double seconds) {
+             options.quotas.compute_timeout_ms = static_cast<uint32_t>(seconds * 1000.0 + 0.5);
+           },
+           "Seconds one compute may run before it is cancelled, where the backend supports it "
+           "(llama); default no limit")
+        ->check(CLI::Range(0.0, 86400.0));
+  };
   add_backend_options(run);
-  run->add_option("--nn-preload", preloads,
-                  "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")
-      ->allow_extra_args(false);
-  run->add_option("--nn-graph", graph_dirs, "Named model ENCODING::DIR (Wasmtime spelling)")
-      ->allow_extra_args(false);
-  run->add_option("--nn-max-graphs", options.quotas.max_graphs, "Graphs per instance (default 64)");
-  run->add_option("--nn-max-contexts", options.quotas.max_contexts,
-                  "Execution contexts per instance (default 256)");
-  run->add_option("--nn-max-tensor-bytes", options.quotas.max_tensor_bytes,
-                  "Bytes per input tensor (default 1 GiB)");
-  run->add_option("--nn-max-model-bytes", options.quotas.max_model_bytes,
-                  "Bytes of a model loaded from guest memory (default 4 GiB)");
-  run->add_option_function<double>(
-         "--nn-compute-timeout",
-         [&](double seconds) {
-           options.quotas.compute_timeout_ms = static_cast<uint32_t>(seconds * 1000.0 + 0.5);
-         },
-         "Seconds one compute may run before it is cancelled, where the backend supports it "
-         "(llama); default no limit")
-      ->check(CLI::Range(0.0, 86400.0));
+  add_model_options(run);
+
+  nnwasm::cli::ServeCommandOptions serve_options;
+  std::string socket_mode = "0600";
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve WASI-NN over gRPC (NNRPC, WasmEdge-compatible) until SIGINT/SIGTERM");
+  serve
+      ->add_option("--nn-rpc-uri,--listen", serve_options.rpc.uris,
+                   "Where to listen: unix:///abs/path, unix:rel/path, HOST:PORT, [::1]:PORT "
+                   "(port 0: any free port); keep TCP on loopback")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->required();
+  serve->add_option("--nn-rpc-socket-mode", socket_mode,
+                    "Permissions of unix sockets, octal (default 0600: only this user)");
+  add_backend_options(serve);
+  add_model_options(serve);
 
   std::string explain_model, explain_encoding = "autodetect", explain_target = "auto";
   CLI::App* backends = app.add_subcommand("backends", "List backend plugins and their devices");
@@ -152,6 +176,22 @@ int main(int argc, char** argv) {
       return kUsageError;
     }
     options.named_models.push_back(std::move(model));
+  }
+
+  if (serve->parsed()) {
+    char* end = nullptr;
+    const unsigned long mode = std::strtoul(socket_mode.c_str(), &end, 8);
+    if (socket_mode.empty() || *end != '\0' || mode > 0777) {
+      spdlog::error("--nn-rpc-socket-mode {}: expected octal permissions such as 0600 or 0660",
+                    socket_mode);
+      return kUsageError;
+    }
+    serve_options.rpc.socket_mode = static_cast<mode_t>(mode);
+    serve_options.rpc.version = std::string("nnwasm ") + NNWASM_VERSION;
+    serve_options.backends = backend_config;
+    serve_options.quotas = options.quotas;
+    serve_options.named_models = options.named_models;
+    return nnwasm::cli::serve_models(serve_options);
   }
 
   std::vector<std::string> rest = run->remaining();

@@ -136,6 +136,13 @@ bool ModelRegistry::contains(std::string_view name) const {
   return entries_.find(name) != entries_.end();
 }
 
+std::vector<NamedModel> ModelRegistry::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<NamedModel> models;
+  for (const auto& [name, entry] : entries_) models.push_back(entry->model);
+  return models;
+}
+
 NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
                             std::shared_ptr<Graph>* out) {
   std::shared_ptr<Entry> entry;

@@ -42,6 +42,8 @@ class ModelRegistry {
   // Registers a name; a later registration of the same name replaces it (before first use).
   void add(NamedModel model);
   bool contains(std::string_view name) const;
+  // Every registered model, by name.
+  std::vector<NamedModel> list() const;
 
   // The shared graph for `name` with `config`. The first config a name is loaded with keeps
   // its graph for the rest of the process (loaded once, shared by every instance); a graph of

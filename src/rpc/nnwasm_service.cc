@@ -1,0 +1,185 @@
+// nnwasm's NNRPC extensions over the NN core.
+#include "rpc/nnwasm_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <limits>
+#include <vector>
+
+#include "rpc/wasi_nn_service.h"
+#include "wire.h"
+
+namespace nnwasm::rpc {
+
+// One open session: writes its id, then stays open until the client ends the call (or goes
+// away) or the server shuts down; then the session is closed.
+class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::SessionEvent> {
+ public:
+  SessionStream(NnwasmService& service, std::string id, bool refuse)
+      : service_(service), id_(std::move(id)) {
+    if (refuse) {
+      ended_ = true;
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+      return;
+    }
+    event_.set_session_id(id_);
+    StartWrite(&event_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) end();
+  }
+  void OnCancel() override { end(); }
+  void OnDone() override {
+    {
+      std::lock_guard lock(service_.streams_mutex_);
+      service_.streams_.erase(this);
+    }
+    delete this;
+  }
+
+  void end() {
+    if (ended_.exchange(true)) return;
+    service_.sessions_.close(id_);
+    Finish(grpc::Status::OK);
+  }
+
+ private:
+  NnwasmService& service_;
+  const std::string id_;
+  v1::SessionEvent event_;
+  std::atomic<bool> ended_{false};
+};
+
+NnwasmService::NnwasmService(SessionRegistry& sessions, nn::NnRuntime& runtime, std::string version)
+    : sessions_(sessions), runtime_(runtime), version_(std::move(version)) {}
+
+NnwasmService::~NnwasmService() = default;
+
+grpc::ServerWriteReactor<v1::SessionEvent>* NnwasmService::OpenSession(
+    grpc::CallbackServerContext* context, const v1::OpenSessionRequest* request) {
+  std::lock_guard lock(streams_mutex_);
+  if (ending_) return new SessionStream(*this, "", true);
+  const std::string client = request->client() + " from " + context->peer();
+  auto* stream = new SessionStream(*this, sessions_.open(client), false);
+  streams_.insert(stream);
+  return stream;
+}
+
+void NnwasmService::end_sessions() {
+  // Recursive: a stream's OnDone may run inside its Finish, on this thread.
+  std::lock_guard lock(streams_mutex_);
+  ending_ = true;
+  const std::vector<SessionStream*> open(streams_.begin(), streams_.end());
+  for (SessionStream* stream : open) stream->end();
+}
+
+grpc::Status NnwasmService::Load(grpc::ServerContext* context,
+                                 grpc::ServerReader<v1::LoadChunk>* reader,
+                                 v1::LoadResult* result) {
+  return on_session(sessions_, context, [&](nn::Session& session) {
+    v1::LoadChunk chunk;
+    if (!reader->Read(&chunk) || chunk.builder_sizes_size() == 0) {
+      return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: no model header (builder sizes)");
+    }
+    // The declared size is checked before anything is allocated.
+    uint64_t total = 0;
+    for (uint64_t size : chunk.builder_sizes()) {
+      if (__builtin_add_overflow(total, size, &total)) total = std::numeric_limits<uint64_t>::max();
+    }
+    if (total > runtime_.quotas.max_model_bytes) {
+      return nn::nn_error(NNWASM_TOO_LARGE, "load: model of " + std::to_string(total) +
+                                                " bytes exceeds the server's limit of " +
+                                                std::to_string(runtime_.quotas.max_model_bytes) +
+                                                "; raise --nn-max-model-bytes of nnwasm serve");
+    }
+    const uint32_t encoding = chunk.encoding(), target = chunk.target();
+    std::vector<uint64_t> sizes(chunk.builder_sizes().begin(), chunk.builder_sizes().end());
+    std::vector<uint8_t> bytes;
+    bytes.reserve(total);
+    do {
+      if (chunk.data().size() > total - bytes.size()) {
+        return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: more model bytes than declared");
+      }
+      bytes.insert(bytes.end(), chunk.data().begin(), chunk.data().end());
+    } while (reader->Read(&chunk));
+    if (bytes.size() != total) {
+      return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: the model stream ended after " +
+                                                       std::to_string(bytes.size()) + " of " +
+                                                       std::to_string(total) + " bytes");
+    }
+    std::vector<nnwasm_bytes> builders;
+    size_t at = 0;
+    for (uint64_t size : sizes) {
+      builders.push_back({bytes.data() + at, size});
+      at += size;
+    }
+    uint32_t graph = 0;
+    nn::NnStatus status = session.load(builders, encoding, target, &graph);
+    result->set_graph_handle(graph);
+    return status;
+  });
+}
+
+grpc::Status NnwasmService::Unload(grpc::ServerContext* context, const v1::UnloadRequest* request,
+                                   google::protobuf::Empty*) {
+  return on_session(sessions_, context,
+                    [&](nn::Session& session) { return session.unload(request->graph_handle()); });
+}
+
+grpc::Status NnwasmService::FinalizeExecutionContext(grpc::ServerContext* context,
+                                                     const v1::FinalizeRequest* request,
+                                                     google::protobuf::Empty*) {
+  return on_session(sessions_, context, [&](nn::Session& session) {
+    return session.finalize_execution_context(request->ctx_handle());
+  });
+}
+
+grpc::Status NnwasmService::ListModels(grpc::ServerContext*, const google::protobuf::Empty*,
+                                       v1::ModelList* result) {
+  for (const nn::NamedModel& model : runtime_.models.list()) {
+    v1::Model* m = result->add_models();
+    m->set_name(model.name);
+    m->set_encoding(nn::encoding_name(model.encoding));
+    m->set_target(nn::target_name(model.target));
+  }
+  result->set_server_version(version_);
+  return grpc::Status::OK;
+}
+
+grpc::Status NnwasmService::GetOutputTyped(grpc::ServerContext* context,
+                                           const ::wasi_ephemeral_nn::GetOutputRequest* request,
+                                           v1::TypedOutput* result) {
+  return on_session(sessions_, context, [&](nn::Session& session) {
+    return session.read_output(request->resource_handle(), request->index(), false,
+                               [&](const nnwasm_output& out) {
+                                 result->set_data(out.data, out.size);
+                                 result->set_type(out.type);
+                                 for (uint32_t i = 0; i < out.rank && out.dims; ++i)
+                                   result->add_dimensions(out.dims[i]);
+                               });
+  });
+}
+
+grpc::Status NnwasmService::Generate(grpc::ServerContext* context,
+                                     const v1::GenerateRequest* request,
+                                     grpc::ServerWriter<v1::GeneratePiece>* writer) {
+  constexpr uint32_t kMaxSteps = 1u << 24;  // a bound; contexts end long before
+  return on_session(sessions_, context, [&](nn::Session& session) {
+    const uint32_t ctx = request->ctx_handle();
+    v1::GeneratePiece piece;
+    for (uint32_t step = 0; step < kMaxSteps && !context->IsCancelled(); ++step) {
+      nn::NnStatus status = session.compute_single(ctx);
+      if (!status.is_ok() && status.code < NNWASM_END_OF_SEQUENCE) return status;
+      piece.set_code(status.code);
+      piece.clear_piece();
+      nn::NnStatus read = session.read_output(
+          ctx, 0, true, [&](const nnwasm_output& out) { piece.set_piece(out.data, out.size); });
+      if (!read.is_ok()) return read;
+      if (!writer->Write(piece) || status.code != NNWASM_SUCCESS) break;  // gone, or the end
+    }
+    return nn::NnStatus::ok();
+  });
+}
+
+}  // namespace nnwasm::rpc

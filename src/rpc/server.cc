@@ -1,0 +1,156 @@
+// RpcServer: gRPC server setup, unix socket files, health and draining.
+#include "rpc/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "rpc/nnwasm_service.h"
+#include "rpc/wasi_nn_service.h"
+#include "wire.h"
+
+namespace nnwasm::rpc {
+
+namespace {
+
+// Whether a server already answers on the unix socket at `path`.
+bool socket_in_use(const std::string& path) {
+  sockaddr_un address{};
+  if (path.size() >= sizeof address.sun_path) return false;
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool in_use = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return in_use;
+}
+
+// Prepares the path of a unix: URI: a stale socket from a server that died is removed; a live
+// one, or anything that is not a socket, is an error.
+std::string prepare_socket_path(const std::string& uri, const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return {};
+  if (!S_ISSOCK(st.st_mode)) {
+    return uri + ": " + path + " exists and is not a socket; choose another path";
+  }
+  if (socket_in_use(path)) {
+    return uri + ": another server is listening there; stop it or choose another path";
+  }
+  unlink(path.c_str());
+  return {};
+}
+
+}  // namespace
+
+struct RpcServer::Impl {
+  Impl(nn::NnRuntime& runtime, ServeOptions opts)
+      : options(std::move(opts)),
+        sessions(runtime),
+        graph(sessions),
+        resource(sessions),
+        context(sessions),
+        nnwasm(sessions, runtime, options.version),
+        max_message(static_cast<int>(std::min<uint64_t>(
+            INT_MAX, std::max(runtime.quotas.max_tensor_bytes, runtime.quotas.max_model_bytes) +
+                         (1u << 20)))) {}
+
+  ServeOptions options;
+  SessionRegistry sessions;
+  GraphService graph;
+  GraphResourceService resource;
+  ExecutionContextService context;
+  NnwasmService nnwasm;
+  int max_message;
+  std::unique_ptr<grpc::Server> server;
+  std::vector<std::string> listening;
+  std::vector<std::string> socket_paths;  // removed at shutdown
+  bool stopped = false;
+};
+
+RpcServer::RpcServer(nn::NnRuntime& runtime, ServeOptions options)
+    : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
+
+RpcServer::~RpcServer() {
+  shutdown();
+}
+
+std::string RpcServer::start() {
+  Impl& s = *impl_;
+  if (s.options.uris.empty()) return "no URI to listen on: pass --nn-rpc-uri URI";
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<int>> ports;
+  for (const std::string& uri : s.options.uris) {
+    if (uri.rfind("tcp://", 0) == 0) {
+      return uri + ": gRPC spells TCP addresses HOST:PORT (e.g. 127.0.0.1:50051), not tcp://";
+    }
+    const std::string path = unix_socket_path(uri);
+    if (!path.empty()) {
+      if (std::string error = prepare_socket_path(uri, path); !error.empty()) return error;
+      s.socket_paths.push_back(path);
+    }
+    ports.push_back(std::make_unique<int>(0));
+    builder.AddListeningPort(uri, grpc::InsecureServerCredentials(), ports.back().get());
+  }
+  builder.SetMaxReceiveMessageSize(s.max_message);
+  builder.SetMaxSendMessageSize(-1);
+  builder.RegisterService(&s.graph);
+  builder.RegisterService(&s.resource);
+  builder.RegisterService(&s.context);
+  builder.RegisterService(&s.nnwasm);
+  s.server = builder.BuildAndStart();
+  if (!s.server) {
+    return "cannot listen on " + s.options.uris.front() +
+           (s.options.uris.size() > 1 ? " (or one of the others)" : "") +
+           ": the address is in use, not permitted, or malformed (unix:///abs/path, "
+           "unix:rel/path, HOST:PORT, [::1]:PORT)";
+  }
+  for (size_t i = 0; i < s.options.uris.size(); ++i) {
+    const std::string& uri = s.options.uris[i];
+    std::string shown = uri;
+    if (unix_socket_path(uri).empty() && *ports[i] != 0 && uri.size() > 2 &&
+        uri.compare(uri.size() - 2, 2, ":0") == 0) {
+      shown = uri.substr(0, uri.size() - 1) + std::to_string(*ports[i]);
+    } else if (unix_socket_path(uri).empty() && *ports[i] == 0) {
+      shutdown();
+      return "cannot listen on " + uri + ": the address is in use or cannot be bound";
+    }
+    s.listening.push_back(shown);
+  }
+  for (const std::string& path : s.socket_paths) {
+    if (chmod(path.c_str(), s.options.socket_mode) != 0) {
+      spdlog::warn("cannot set mode {:o} on {}: {}", s.options.socket_mode, path,
+                   std::strerror(errno));
+    }
+  }
+  s.server->GetHealthCheckService()->SetServingStatus(true);
+  return {};
+}
+
+const std::vector<std::string>& RpcServer::listening() const {
+  return impl_->listening;
+}
+
+void RpcServer::shutdown() {
+  Impl& s = *impl_;
+  if (s.stopped || !s.server) return;
+  s.stopped = true;
+  s.server->GetHealthCheckService()->SetServingStatus(false);
+  s.nnwasm.end_sessions();
+  s.server->Shutdown(std::chrono::system_clock::now() + s.options.drain);
+  s.server->Wait();
+  for (const std::string& path : s.socket_paths) unlink(path.c_str());
+}
+
+size_t RpcServer::open_sessions() const {
+  return impl_->sessions.open_count();
+}
+
+}  // namespace nnwasm::rpc

@@ -1,0 +1,43 @@
+// RpcServer: the NN core served over gRPC - WasmEdge's NNRPC services, nnwasm's extensions and
+// grpc.health.v1 - on unix sockets (created with a given mode, removed at the end) and TCP
+// addresses, as `nnwasm serve` runs it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/session.h"
+
+namespace nnwasm::rpc {
+
+struct ServeOptions {
+  std::vector<std::string> uris;          // unix:///abs, unix:rel, HOST:PORT, [::1]:PORT
+  mode_t socket_mode = 0600;              // --nn-rpc-socket-mode
+  std::chrono::milliseconds drain{5000};  // in-flight calls get this long at shutdown
+  std::string version;                    // ListModels' server_version
+};
+
+class RpcServer {
+ public:
+  RpcServer(nn::NnRuntime& runtime, ServeOptions options);
+  ~RpcServer();
+
+  // Binds every URI and starts serving; "" on success, else what failed and what to do.
+  std::string start();
+  // The URIs served, with port 0 replaced by the port chosen.
+  const std::vector<std::string>& listening() const;
+  // Reports NOT_SERVING, ends the sessions, lets in-flight calls finish (up to the drain
+  // time), and removes the socket files. Idempotent.
+  void shutdown();
+  size_t open_sessions() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nnwasm::rpc

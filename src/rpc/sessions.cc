@@ -1,0 +1,70 @@
+// NNRPC sessions: lookup by metadata, random ids, one log line per session start and end.
+#include "rpc/sessions.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <random>
+
+#include "wire.h"
+
+namespace nnwasm::rpc {
+
+SessionRegistry::SessionRegistry(nn::NnRuntime& runtime)
+    : runtime_(runtime), shared_(std::make_shared<nn::Session>(runtime)) {}
+
+std::shared_ptr<nn::Session> SessionRegistry::find(const grpc::ServerContextBase& context,
+                                                   grpc::Status* status) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kSessionKey);
+  if (it == metadata.end()) return shared_;
+  const std::string_view id(it->second.data(), it->second.size());
+  std::lock_guard lock(mutex_);
+  auto session = sessions_.find(id);
+  if (session == sessions_.end()) {
+    *status = grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        "no session " + std::string(id) + " on this server (it ended, or the server restarted)");
+    return nullptr;
+  }
+  return session->second.session;
+}
+
+std::string SessionRegistry::open(const std::string& client) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  char id[33];
+  std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
+                static_cast<unsigned long long>(random()));
+  auto session = std::make_shared<nn::Session>(runtime_);
+  size_t open;
+  {
+    std::lock_guard lock(mutex_);
+    sessions_[id] = {std::move(session), client};
+    open = sessions_.size();
+  }
+  spdlog::info("session {} started ({}; {} open)", id, client.empty() ? "no name" : client, open);
+  return id;
+}
+
+void SessionRegistry::close(const std::string& id) {
+  Entry entry;
+  size_t open;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    entry = std::move(it->second);
+    sessions_.erase(it);
+    open = sessions_.size();
+  }
+  spdlog::info("session {} ended: freed {} graph(s) and {} context(s); {} open", id,
+               entry.session->graph_count(), entry.session->context_count(), open);
+  // The session (and what it holds) goes with the last call still using it.
+}
+
+size_t SessionRegistry::open_count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+}  // namespace nnwasm::rpc

@@ -1,0 +1,43 @@
+// The sessions of an NNRPC server: one shared by every call without `nnwasm-session` metadata
+// (WasmEdge clients carry no identity, and WasmEdge's own server shares everything the same
+// way), and one per OpenSession of an nnwasm client, freed when that call ends.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "nn/session.h"
+
+namespace nnwasm::rpc {
+
+class SessionRegistry {
+ public:
+  explicit SessionRegistry(nn::NnRuntime& runtime);
+
+  // The session a call acts on; nullptr with `status` set when its id is unknown (a session
+  // that ended, or a guess).
+  std::shared_ptr<nn::Session> find(const grpc::ServerContextBase& context, grpc::Status* status);
+
+  // A new session for `client` (free text for the log); returns its id, unguessable.
+  std::string open(const std::string& client);
+  // Ends a session: its graphs and contexts are freed once no call uses them any more.
+  void close(const std::string& id);
+
+  size_t open_count() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<nn::Session> session;
+    std::string client;
+  };
+  nn::NnRuntime& runtime_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<nn::Session> shared_;
+  std::map<std::string, Entry, std::less<>> sessions_;
+};
+
+}  // namespace nnwasm::rpc

@@ -1,0 +1,42 @@
+// `nnwasm serve`: start the server, print one line per address, wait for a signal, drain.
+#include "serve_command.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace nnwasm::cli {
+
+int serve_models(const ServeCommandOptions& options) {
+  // Signals are taken by sigwait below: blocked here, before gRPC starts its threads (which
+  // inherit the mask), so none of them is interrupted.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  nn::NnRuntime runtime(options.backends);
+  runtime.quotas = options.quotas;
+  for (const nn::NamedModel& model : options.named_models) runtime.models.add(model);
+
+  rpc::RpcServer server(runtime, options.rpc);
+  if (std::string error = server.start(); !error.empty()) {
+    spdlog::error("serve: {}", error);
+    return 1;
+  }
+  for (const std::string& uri : server.listening()) {
+    std::printf("nnwasm serve: listening on %s\n", uri.c_str());
+  }
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  spdlog::info("serve: {}: draining in-flight calls, then stopping", strsignal(signal));
+  server.shutdown();
+  return 0;
+}
+
+}  // namespace nnwasm::cli
