@@ -62,6 +62,28 @@ void SessionRegistry::close(const std::string& id) {
   // The session (and what it holds) goes with the last call still using it.
 }
 
+bool SessionRegistry::enter(grpc::Status* status) {
+  std::lock_guard lock(mutex_);
+  if (draining_) {
+    *status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                           "the nnwasm server is shutting down; use another one");
+    return false;
+  }
+  ++in_flight_;
+  return true;
+}
+
+void SessionRegistry::leave() {
+  std::lock_guard lock(mutex_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
+
+void SessionRegistry::drain(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex_);
+  draining_ = true;
+  idle_.wait_for(lock, limit, [&] { return in_flight_ == 0; });
+}
+
 size_t SessionRegistry::open_count() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();

@@ -5,6 +5,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,12 @@ class SessionRegistry {
 
   size_t open_count() const;
 
+  // Calls are counted while they run (on_session): after drain() starts, new ones are refused
+  // (UNAVAILABLE); it returns when none is left or `limit` passed.
+  bool enter(grpc::Status* status);
+  void leave();
+  void drain(std::chrono::milliseconds limit);
+
  private:
   struct Entry {
     std::shared_ptr<nn::Session> session;
@@ -38,6 +46,9 @@ class SessionRegistry {
   mutable std::mutex mutex_;
   std::shared_ptr<nn::Session> shared_;
   std::map<std::string, Entry, std::less<>> sessions_;
+  std::condition_variable idle_;
+  int in_flight_ = 0;  // guarded by mutex_
+  bool draining_ = false;
 };
 
 }  // namespace nnwasm::rpc

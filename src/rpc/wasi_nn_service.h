@@ -13,9 +13,15 @@ namespace wire = ::wasi_ephemeral_nn;
 grpc::Status reply(grpc::ServerContextBase* context, const nn::NnStatus& status);
 
 // Runs `call` (nn::Session& -> NnStatus) on the caller's session and replies with its status.
+// Counted as in flight (SessionRegistry::drain waits for it).
 template <typename Call>
 grpc::Status on_session(SessionRegistry& sessions, grpc::ServerContextBase* context, Call&& call) {
   grpc::Status status;
+  if (!sessions.enter(&status)) return status;
+  struct Leave {
+    SessionRegistry& sessions;
+    ~Leave() { sessions.leave(); }
+  } leave{sessions};
   std::shared_ptr<nn::Session> session = sessions.find(*context, &status);
   if (!session) return status;
   return reply(context, call(*session));
