@@ -3,18 +3,23 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
+#include <vector>
 
 #include "backends_command.h"
 #include "frontend/model_specs.h"
+#include "frontend/nn_cli_options.h"
 #include "frontend/plugin_dirs.h"
 #include "run_command.h"
 #include "run_options.h"
-#include "serve_command.h"
 
 namespace {
 
@@ -34,8 +39,21 @@ void setup_logging() {
 
 }  // namespace
 
+// `nnwasm serve ...` is nnwasm-serve, the program beside this one that links gRPC.
+int exec_serve(int argc, char** argv) {
+  const std::filesystem::path serve =
+      nnwasm::frontend::executable_path().parent_path() / "nnwasm-serve";
+  std::vector<char*> args{const_cast<char*>("nnwasm serve")};
+  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  execv(serve.c_str(), args.data());
+  spdlog::error("serve: cannot run {}: {}; reinstall nnwasm", serve.string(), std::strerror(errno));
+  return 1;
+}
+
 int main(int argc, char** argv) {
   setup_logging();
+  if (argc > 1 && std::string_view(argv[1]) == "serve") return exec_serve(argc, argv);
   // A guest writing to a closed pipe gets EPIPE from fd_write instead of killing the runtime.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -77,68 +95,20 @@ int main(int argc, char** argv) {
   run->add_flag("!--no-trap-handler", options.engine.trap_handler,
                 "Use explicit bounds checks instead of guard pages");
 
-  // WASI-NN options, shared by `run` and `backends`.
-  std::vector<std::string> backend_dirs, backend_order, preloads, graph_dirs;
-  bool strict_target = false, keep_backends = false;
-  auto add_backend_options = [&](CLI::App* cmd) {
-    cmd->add_option("--nn-backend-dir", backend_dirs,
-                    "Directory with backend plugins (first searched)")
-        ->allow_extra_args(false);
-    cmd->add_option("--nn-backend-order", backend_order,
-                    "Preferred backends by name, e.g. onnx,torch (overrides automatic ranking)")
-        ->delimiter(',')
-        ->allow_extra_args(false);
-    cmd->add_flag("--nn-strict-target", strict_target,
-                  "Fail instead of falling back to CPU when the asked device is missing");
-    cmd->add_flag("--nn-keep-backends", keep_backends, "Never unload a backend plugin once loaded");
-  };
-  // Named models and quotas, shared by `run` (per instance) and `serve` (per session).
-  auto add_model_options = [&](CLI::App* cmd) {
-    cmd->add_option(
-           "--nn-preload", preloads,
-           "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")
-        ->allow_extra_args(false);
-    cmd->add_option("--nn-graph", graph_dirs, "Named model ENCODING::DIR (Wasmtime spelling)")
-        ->allow_extra_args(false);
-    cmd->add_option("--nn-max-graphs", options.quotas.max_graphs,
-                    "Graphs per instance or session (default 64)");
-    cmd->add_option("--nn-max-contexts", options.quotas.max_contexts,
-                    "Execution contexts per instance or session (default 256)");
-    cmd->add_option("--nn-max-tensor-bytes", options.quotas.max_tensor_bytes,
-                    "Bytes per input tensor (default 1 GiB)");
-    cmd->add_option("--nn-max-model-bytes", options.quotas.max_model_bytes,
-                    "Bytes of a model loaded from guest memory (default 4 GiB)");
-    cmd->add_option_function<double>(
-           "--nn-compute-timeout",
-           [&](double seconds) {
-             options.quotas.compute_timeout_ms = static_cast<uint32_t>(seconds * 1000.0 + 0.5);
-           },
-           "Seconds one compute may run before it is cancelled, where the backend supports it "
-           "(llama); default no limit")
-        ->check(CLI::Range(0.0, 86400.0));
-  };
-  add_backend_options(run);
-  add_model_options(run);
+  // WASI-NN options, shared by `run`, `backends` and (in nnwasm-serve) `serve`.
+  nnwasm::frontend::NnCliOptions nn_options;
+  nnwasm::frontend::add_backend_options(*run, nn_options);
+  nnwasm::frontend::add_model_options(*run, nn_options);
+  nnwasm::frontend::add_rpc_client_options(*run, nn_options);
 
-  nnwasm::cli::ServeCommandOptions serve_options;
-  std::string socket_mode = "0600";
-  CLI::App* serve = app.add_subcommand(
-      "serve", "Serve WASI-NN over gRPC (NNRPC, WasmEdge-compatible) until SIGINT/SIGTERM");
-  serve
-      ->add_option("--nn-rpc-uri,--listen", serve_options.rpc.uris,
-                   "Where to listen: unix:///abs/path, unix:rel/path, HOST:PORT, [::1]:PORT "
-                   "(port 0: any free port); keep TCP on loopback")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->required();
-  serve->add_option("--nn-rpc-socket-mode", socket_mode,
-                    "Permissions of unix sockets, octal (default 0600: only this user)");
-  add_backend_options(serve);
-  add_model_options(serve);
+  app.add_subcommand(
+         "serve", "Serve WASI-NN over gRPC (NNRPC, WasmEdge-compatible): see nnwasm serve --help")
+      ->allow_extras();
 
   std::string explain_model, explain_encoding = "autodetect", explain_target = "auto";
   CLI::App* backends = app.add_subcommand("backends", "List backend plugins and their devices");
-  add_backend_options(backends);
+  nnwasm::frontend::add_backend_options(*backends, nn_options);
+  nnwasm::frontend::add_rpc_client_options(*backends, nn_options);
   backends->add_option("--explain", explain_model, "Show how a backend is chosen for MODEL");
   backends->add_option("--encoding", explain_encoding,
                        "Encoding for --explain (default autodetect)");
@@ -150,48 +120,16 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kUsageError;
   }
 
-  nnwasm::nn::BackendConfig& backend_config = options.backends;
-  backend_config.dirs =
-      nnwasm::frontend::plugin_dirs(backend_dirs, nnwasm::frontend::executable_path());
-  backend_config.order = backend_order;
-  backend_config.strict_target = strict_target;
-  backend_config.keep_alive = keep_backends;
+  options.backends = nnwasm::frontend::backend_config(nn_options);
+  options.quotas = nn_options.quotas;
   if (backends->parsed()) {
-    return nnwasm::cli::list_backends(backend_config, explain_model, explain_encoding,
+    return nnwasm::cli::list_backends(options.backends, explain_model, explain_encoding,
                                       explain_target);
   }
-
-  for (const std::string& spec : preloads) {
-    nnwasm::nn::NamedModel model;
-    if (auto s = nnwasm::frontend::parse_preload(spec, &model); !s.is_ok()) {
-      spdlog::error("{}", s.message);
-      return kUsageError;
-    }
-    options.named_models.push_back(std::move(model));
-  }
-  for (const std::string& spec : graph_dirs) {
-    nnwasm::nn::NamedModel model;
-    if (auto s = nnwasm::frontend::parse_graph_dir(spec, &model); !s.is_ok()) {
-      spdlog::error("{}", s.message);
-      return kUsageError;
-    }
-    options.named_models.push_back(std::move(model));
-  }
-
-  if (serve->parsed()) {
-    char* end = nullptr;
-    const unsigned long mode = std::strtoul(socket_mode.c_str(), &end, 8);
-    if (socket_mode.empty() || *end != '\0' || mode > 0777) {
-      spdlog::error("--nn-rpc-socket-mode {}: expected octal permissions such as 0600 or 0660",
-                    socket_mode);
-      return kUsageError;
-    }
-    serve_options.rpc.socket_mode = static_cast<mode_t>(mode);
-    serve_options.rpc.version = std::string("nnwasm ") + NNWASM_VERSION;
-    serve_options.backends = backend_config;
-    serve_options.quotas = options.quotas;
-    serve_options.named_models = options.named_models;
-    return nnwasm::cli::serve_models(serve_options);
+  if (std::string error;
+      !nnwasm::frontend::named_models(nn_options, &options.named_models, &error)) {
+    spdlog::error("{}", error);
+    return kUsageError;
   }
 
   std::vector<std::string> rest = run->remaining();

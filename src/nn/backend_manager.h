@@ -20,6 +20,9 @@ struct BackendConfig {
   std::vector<std::string> order;  // --nn-backend-order: preferred backend names first
   bool strict_target = false;      // --nn-strict-target: no CPU fallback for gpu/tpu
   bool keep_alive = false;         // never close a plugin once opened
+  // Settings for backends, answered by nnwasm_host.option (e.g. "rpc.uri" for the rpc backend);
+  // a plugin whose manifest says requires=KEY is only used when KEY is set.
+  std::map<std::string, std::string, std::less<>> options;
 };
 
 // The chosen backend, open, with the target to load on.

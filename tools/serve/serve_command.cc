@@ -1,5 +1,5 @@
 // `nnwasm serve`: start the server, print one line per address, wait for a signal, drain.
-#include "serve_command.h"
+#include "serve/serve_command.h"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>

@@ -1,0 +1,92 @@
+// The shared WASI-NN command-line options.
+#include "frontend/nn_cli_options.h"
+
+#include "frontend/model_specs.h"
+#include "frontend/plugin_dirs.h"
+
+namespace nnwasm::frontend {
+
+void add_backend_options(CLI::App& cmd, NnCliOptions& o) {
+  cmd.add_option("--nn-backend-dir", o.backend_dirs,
+                 "Directory with backend plugins (first searched)")
+      ->allow_extra_args(false);
+  cmd.add_option("--nn-backend-order", o.backend_order,
+                 "Preferred backends by name, e.g. onnx,torch (overrides automatic ranking)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd.add_flag("--nn-strict-target", o.strict_target,
+               "Fail instead of falling back to CPU when the asked device is missing");
+  cmd.add_flag("--nn-keep-backends", o.keep_backends, "Never unload a backend plugin once loaded");
+}
+
+void add_model_options(CLI::App& cmd, NnCliOptions& o) {
+  cmd.add_option("--nn-preload", o.preloads,
+                 "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")
+      ->allow_extra_args(false);
+  cmd.add_option("--nn-graph", o.graph_dirs, "Named model ENCODING::DIR (Wasmtime spelling)")
+      ->allow_extra_args(false);
+  cmd.add_option("--nn-max-graphs", o.quotas.max_graphs,
+                 "Graphs per instance or server session (default 64)");
+  cmd.add_option("--nn-max-contexts", o.quotas.max_contexts,
+                 "Execution contexts per instance or server session (default 256)");
+  cmd.add_option("--nn-max-tensor-bytes", o.quotas.max_tensor_bytes,
+                 "Bytes per input tensor (default 1 GiB)");
+  cmd.add_option("--nn-max-model-bytes", o.quotas.max_model_bytes,
+                 "Bytes of a model loaded from guest memory (default 4 GiB)");
+  cmd.add_option_function<double>(
+         "--nn-compute-timeout",
+         [&o](double seconds) {
+           o.quotas.compute_timeout_ms = static_cast<uint32_t>(seconds * 1000.0 + 0.5);
+         },
+         "Seconds one compute may run before it is cancelled, where the backend supports it "
+         "(llama); default no limit")
+      ->check(CLI::Range(0.0, 86400.0));
+}
+
+void add_rpc_client_options(CLI::App& cmd, NnCliOptions& o) {
+  cmd.add_option("--nn-rpc-uri,--nn-rpc", o.rpc_uris,
+                 "nnwasm (or WasmEdge) NNRPC servers for models not preloaded here: "
+                 "unix:///abs/path, HOST:PORT, ... (comma-separated)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd.add_option("--nn-rpc-timeout", o.rpc_timeout_s,
+                 "Seconds to wait for an NNRPC server to answer a connection (default 5)")
+      ->check(CLI::Range(0.01, 3600.0));
+}
+
+nn::BackendConfig backend_config(const NnCliOptions& o) {
+  nn::BackendConfig config;
+  config.dirs = plugin_dirs(o.backend_dirs, executable_path());
+  config.order = o.backend_order;
+  config.strict_target = o.strict_target;
+  config.keep_alive = o.keep_backends;
+  if (!o.rpc_uris.empty()) {
+    std::string uris;
+    for (const std::string& uri : o.rpc_uris) uris.append(uris.empty() ? "" : ",").append(uri);
+    config.options["rpc.uri"] = uris;
+    config.options["rpc.timeout_ms"] = std::to_string(static_cast<long>(o.rpc_timeout_s * 1000));
+  }
+  return config;
+}
+
+bool named_models(const NnCliOptions& o, std::vector<nn::NamedModel>* out, std::string* error) {
+  for (const std::string& spec : o.preloads) {
+    nn::NamedModel model;
+    if (auto s = parse_preload(spec, &model); !s.is_ok()) {
+      *error = s.message;
+      return false;
+    }
+    out->push_back(std::move(model));
+  }
+  for (const std::string& spec : o.graph_dirs) {
+    nn::NamedModel model;
+    if (auto s = parse_graph_dir(spec, &model); !s.is_ok()) {
+      *error = s.message;
+      return false;
+    }
+    out->push_back(std::move(model));
+  }
+  return true;
+}
+
+}  // namespace nnwasm::frontend

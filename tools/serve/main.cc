@@ -1,0 +1,63 @@
+// nnwasm-serve, run as `nnwasm serve`: the NN core served over NNRPC. A program of its own so
+// that only it links gRPC.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
+
+#include "frontend/nn_cli_options.h"
+#include "serve/serve_command.h"
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_logger_mt("nnwasm");
+  logger->set_pattern("nnwasm: %l: %v");
+  spdlog::set_default_logger(logger);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{
+      "nnwasm serve: WASI-NN over gRPC (NNRPC), for WasmEdge's and nnwasm's clients. Runs until "
+      "SIGINT or SIGTERM, then drains in-flight calls.",
+      "nnwasm serve"};
+  nnwasm::cli::ServeCommandOptions options;
+  nnwasm::frontend::NnCliOptions nn;
+  std::string socket_mode = "0600";
+  double drain_s = 5;
+  app.add_option("--nn-rpc-uri,--listen", options.rpc.uris,
+                 "Where to listen: unix:///abs/path, unix:rel/path, HOST:PORT, [::1]:PORT (port 0: "
+                 "any free port); keep TCP on loopback")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->required();
+  app.add_option("--nn-rpc-socket-mode", socket_mode,
+                 "Permissions of unix sockets, octal (default 0600: only this user)");
+  app.add_option("--nn-rpc-drain", drain_s,
+                 "Seconds in-flight calls get to finish at shutdown (default 5)")
+      ->check(CLI::Range(0.0, 3600.0));
+  nnwasm::frontend::add_backend_options(app, nn);
+  nnwasm::frontend::add_model_options(app, nn);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  char* end = nullptr;
+  const unsigned long mode = std::strtoul(socket_mode.c_str(), &end, 8);
+  if (socket_mode.empty() || *end != '\0' || mode > 0777) {
+    spdlog::error("--nn-rpc-socket-mode {}: expected octal permissions such as 0600 or 0660",
+                  socket_mode);
+    return 2;
+  }
+  std::string error;
+  if (!nnwasm::frontend::named_models(nn, &options.named_models, &error)) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  options.rpc.socket_mode = static_cast<mode_t>(mode);
+  options.rpc.drain = std::chrono::milliseconds(static_cast<long>(drain_s * 1000));
+  options.rpc.version = std::string("nnwasm ") + NNWASM_VERSION;
+  options.backends = nnwasm::frontend::backend_config(nn);
+  options.quotas = nn.quotas;
+  return nnwasm::cli::serve_models(options);
+}
