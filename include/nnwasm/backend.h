@@ -250,6 +250,10 @@ typedef struct nnwasm_host {
    * in a framework's abort callback) and return NNWASM_RUNTIME_ERROR with a message saying it
    * was cancelled. A backend that polls it sets NNWASM_BACKEND_CANCELLABLE. */
   int (*cancelled)(void* host_token);
+  /* The host's setting `key` for backends (e.g. "rpc.uri", from nnwasm run --nn-rpc-uri), or
+   * NULL when unset; `host` is the pointer the entry point received. The text stays valid until
+   * the plugin is closed. Added in 2.1: check NNWASM_HAS_FIELD(host, nnwasm_host, option). */
+  const char* (*option)(const struct nnwasm_host* host, const char* key);
 } nnwasm_host;
 
 /* ==== Descriptor ============================================================================ */
@@ -313,7 +317,8 @@ typedef struct nnwasm_backend {
 
   /* Lists usable devices into `out` (capacity `cap`, may be 0 with `out` NULL), the total count
    * in `*count` (may exceed cap). Called once per open; cheap (no model loading). A CPU device
-   * should always be listed when the backend can run on the CPU. Required. */
+   * should always be listed when the backend can run on the CPU; a backend that lists none is
+   * not used (it cannot work here). Required. */
   nnwasm_status (*probe)(nnwasm_device* out, uint32_t cap, uint32_t* count);
 
   /* Looks at the start of a model (`size` may be only the first kilobytes, `data` may be NULL
@@ -395,8 +400,10 @@ typedef struct nnwasm_backend {
  * encodings=1,3 for several; magic=HEX[,HEX...] lists byte prefixes every model of the backend
  * starts with ("47475546" is "GGUF"): autodetection then opens the plugin to sniff only bytes
  * that start with one of them; names=1 says the descriptor has load_by_name, so the plugin is
- * opened for unknown names. Put it in one translation unit of the plugin. Without a manifest a
- * plugin still works: it is opened to learn what it handles. */
+ * opened for unknown names; requires=KEY says the plugin is of no use unless the host sets the
+ * option KEY (nnwasm_host.option), so it is not even opened otherwise. Put it in one translation
+ * unit of the plugin. Without a manifest a plugin still works: it is opened to learn what it
+ * handles. */
 #define NNWASM_BACKEND_MANIFEST_SECTION "nnwasm_manifest"
 #define NNWASM_BACKEND_MANIFEST(text)                                                          \
   __attribute__((                                                                              \

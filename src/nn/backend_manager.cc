@@ -56,7 +56,10 @@ std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins() {
       if (std::find(seen_names.begin(), seen_names.end(), file_name) != seen_names.end()) continue;
       seen_names.push_back(file_name);
       auto& plugin = by_path_[file.string()];
-      if (!plugin) plugin = std::make_shared<BackendPlugin>(file.string(), config_.keep_alive);
+      if (!plugin) {
+        plugin =
+            std::make_shared<BackendPlugin>(file.string(), config_.keep_alive, &config_.options);
+      }
       found.push_back(plugin);
     }
   }
@@ -122,6 +125,11 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     // libtorch, ...).
     if (const PluginManifest* m = plugin->manifest();
         m != nullptr && m->abi == NNWASM_BACKEND_ABI_VERSION) {
+      if (!m->requires_option.empty() && !config_.options.count(m->requires_option)) {
+        explain("  " + m->name + ": needs the option " + m->requires_option +
+                " (manifest; not loaded)");
+        continue;
+      }
       if (!autodetect &&
           std::find(m->encodings.begin(), m->encodings.end(), encoding) == m->encodings.end()) {
         explain("  " + m->name + ": does not handle encoding " + encoding_name(encoding) +
@@ -150,6 +158,10 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
       continue;
     }
     std::string label = "  " + info->name + " " + info->version;
+    if (info->devices.empty()) {
+      explain(label + ": reports no usable device here");
+      continue;
+    }
     long fit;
     nnwasm_sniff_result sniffed{0, NNWASM_ENCODING_AUTODETECT, ""};
     if (autodetect) {

@@ -75,8 +75,9 @@ std::string descriptor_problem(const nnwasm_backend& backend) {
   return {};
 }
 
-BackendPlugin::BackendPlugin(std::string path, bool keep_alive)
-    : path_(std::move(path)), keep_alive_(keep_alive) {}
+BackendPlugin::BackendPlugin(std::string path, bool keep_alive,
+                             const std::map<std::string, std::string, std::less<>>* options)
+    : path_(std::move(path)), keep_alive_(keep_alive), host_(make_host_callbacks(options)) {}
 
 bool BackendPlugin::is_open() const {
   std::lock_guard lock(mutex_);
@@ -103,7 +104,7 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     dlclose(library);
     return fail("it does not export " NNWASM_BACKEND_ENTRY_SYMBOL);
   }
-  const nnwasm_backend* backend = entry(host_callbacks());
+  const nnwasm_backend* backend = entry(&host_.host);
   if (backend == nullptr) {
     dlclose(library);
     return fail("its entry point returned no backend (framework failed to initialize?)");

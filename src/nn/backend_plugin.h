@@ -4,12 +4,14 @@
 
 #include <nnwasm/backend.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "nn/host_callbacks.h"
 #include "nn/plugin_manifest.h"
 
 namespace nnwasm::nn {
@@ -50,7 +52,9 @@ std::string descriptor_problem(const nnwasm_backend& backend);
 
 class BackendPlugin {
  public:
-  BackendPlugin(std::string path, bool keep_alive);
+  // `options` (the manager's BackendConfig::options) answer the plugin's nnwasm_host.option.
+  BackendPlugin(std::string path, bool keep_alive,
+                const std::map<std::string, std::string, std::less<>>* options = nullptr);
 
   const std::string& path() const { return path_; }
 
@@ -79,6 +83,7 @@ class BackendPlugin {
 
   std::string path_;
   bool keep_alive_;
+  HostCallbacks host_;  // what the plugin's entry point was given; outlives its handles
   mutable std::mutex mutex_;
   std::weak_ptr<PluginHandle> open_;
   std::shared_ptr<PluginHandle> pinned_;  // keep_alive: never closed

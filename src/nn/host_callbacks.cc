@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <type_traits>
+
 namespace nnwasm::nn {
 
 namespace {
@@ -35,7 +37,14 @@ int cancelled(void* token) {
   return token != nullptr && static_cast<const CallControl*>(token)->cancelled() ? 1 : 0;
 }
 
-const nnwasm_host kHost = {sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, log, cancelled};
+const char* option(const nnwasm_host* host, const char* key) {
+  if (host == nullptr || key == nullptr) return nullptr;
+  // `host` is the first member of the HostCallbacks the plugin was given (standard layout).
+  const auto* callbacks = reinterpret_cast<const HostCallbacks*>(host);
+  if (callbacks->options == nullptr) return nullptr;
+  auto it = callbacks->options->find(std::string_view(key));
+  return it == callbacks->options->end() ? nullptr : it->second.c_str();
+}
 
 }  // namespace
 
@@ -53,8 +62,9 @@ bool CallControl::deadline_passed() const {
   return deadline != 0 && now_ns() >= deadline;
 }
 
-const nnwasm_host* host_callbacks() {
-  return &kHost;
+HostCallbacks make_host_callbacks(const std::map<std::string, std::string, std::less<>>* options) {
+  static_assert(std::is_standard_layout_v<HostCallbacks>);
+  return {{sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, log, cancelled, option}, options};
 }
 
 }  // namespace nnwasm::nn

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 
 namespace nnwasm::nn {
 
@@ -26,7 +28,12 @@ class CallControl {
   std::atomic<bool> stop_{false};
 };
 
-// The host callbacks handed to every plugin's entry point; static lifetime.
-const nnwasm_host* host_callbacks();
+// The host callbacks one plugin is opened with: nnwasm_host first (what the plugin sees), then
+// the backend options its option() answers from (BackendConfig::options, outliving the plugin).
+struct HostCallbacks {
+  nnwasm_host host;
+  const std::map<std::string, std::string, std::less<>>* options;
+};
+HostCallbacks make_host_callbacks(const std::map<std::string, std::string, std::less<>>* options);
 
 }  // namespace nnwasm::nn

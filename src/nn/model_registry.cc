@@ -103,7 +103,12 @@ NnStatus load_graph_by_name(BackendManager& manager, std::string_view name, std:
                                     config.size()};
   for (const auto& plugin : manager.plugins()) {
     // A plugin whose manifest does not say names=1 is not opened to ask.
-    if (const PluginManifest* m = plugin->manifest(); m != nullptr && !m->resolves_names) continue;
+    if (const PluginManifest* m = plugin->manifest();
+        m != nullptr &&
+        (!m->resolves_names ||
+         (!m->requires_option.empty() && !manager.config().options.count(m->requires_option)))) {
+      continue;
+    }
     std::string error;
     std::shared_ptr<PluginHandle> handle = plugin->open(&error);
     if (!handle || handle->backend().load_by_name == nullptr) continue;

@@ -109,6 +109,8 @@ std::optional<PluginManifest> parse_plugin_manifest(std::string_view text) {
       if (!ok) return std::nullopt;
     } else if (key == "names") {
       m.resolves_names = value == "1";
+    } else if (key == "requires") {
+      m.requires_option = value;
     }
   }
   if (!has_abi || !has_encodings || m.name.empty()) return std::nullopt;

@@ -20,6 +20,8 @@ struct PluginManifest {
   std::vector<std::string> magics;
   // names=1: the plugin resolves model names itself (backend.h load_by_name).
   bool resolves_names = false;
+  // requires=KEY: the plugin is only of use when the host sets backend option KEY.
+  std::string requires_option;
 
   bool may_recognise(std::string_view head) const;
 };

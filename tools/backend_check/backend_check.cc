@@ -1,4 +1,5 @@
-// nnwasm-backend-check PLUGIN.so MODEL [ENCODING] [--input I=TEXT] [--tensor I=TYPE:DIMS]:
+// nnwasm-backend-check PLUGIN.so MODEL [ENCODING] [--input I=TEXT] [--tensor I=TYPE:DIMS]
+// [--option KEY=VALUE] (answered by the host's option callback, e.g. rpc.uri):
 // runs a backend plugin through the contract of include/nnwasm/backend.h, as a third party
 // would before shipping one. It checks the descriptor; every entry point with null and garbage
 // arguments (an error status with a message, never a crash); loading from bytes, from the file,
@@ -59,8 +60,15 @@ int host_cancelled(void* token) {
   return token != nullptr && static_cast<Token*>(token)->cancel.load() ? 1 : 0;
 }
 
+std::map<std::string, std::string> g_host_options;  // --option KEY=VALUE
+
+const char* host_option(const nnwasm_host*, const char* key) {
+  auto it = key != nullptr ? g_host_options.find(key) : g_host_options.end();
+  return it == g_host_options.end() ? nullptr : it->second.c_str();
+}
+
 const nnwasm_host kHost = {sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, host_log,
-                           host_cancelled};
+                           host_cancelled, host_option};
 
 size_t element_size(nnwasm_tensor_type type) {
   static const size_t sizes[] = {2, 4, 8, 1, 4, 8};
@@ -684,7 +692,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--input" || arg == "--tensor") && i + 1 < argc) {
+    if (arg == "--option" && i + 1 < argc) {
+      const std::string kv = argv[++i];
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos) {
+        std::fprintf(stderr, "--option %s: expected KEY=VALUE\n", kv.c_str());
+        return 2;
+      }
+      g_host_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if ((arg == "--input" || arg == "--tensor") && i + 1 < argc) {
       if (!parse_given(arg, argv[++i], &options)) {
         std::fprintf(stderr, "%s %s: expected I=TEXT / I=TYPE:D1xD2\n", arg.c_str(), argv[i]);
         return 2;
@@ -695,7 +711,8 @@ int main(int argc, char** argv) {
   }
   if (positional.size() < 2 || positional.size() > 3) {
     std::fprintf(stderr,
-                 "usage: %s PLUGIN.so MODEL [ENCODING] [--input I=TEXT] [--tensor I=TYPE:DIMS]\n",
+                 "usage: %s PLUGIN.so MODEL [ENCODING] [--input I=TEXT] [--tensor I=TYPE:DIMS] "
+                 "[--option KEY=VALUE]\n",
                  argv[0]);
     return 2;
   }
