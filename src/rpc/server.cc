@@ -104,7 +104,7 @@ std::string RpcServer::start() {
   builder.RegisterService(&s.graph);
   builder.RegisterService(&s.resource);
   builder.RegisterService(&s.context);
-  builder.RegisterService(&s.nnwasm);
+  if (!s.options.plain) builder.RegisterService(&s.nnwasm);
   s.server = builder.BuildAndStart();
   if (!s.server) {
     return "cannot listen on " + s.options.uris.front() +

@@ -19,6 +19,7 @@ struct ServeOptions {
   mode_t socket_mode = 0600;              // --nn-rpc-socket-mode
   std::chrono::milliseconds drain{5000};  // in-flight calls get this long at shutdown
   std::string version;                    // ListModels' server_version
+  bool plain = false;  // WasmEdge's services only, as its wasi_nn_rpcserver (for tests)
 };
 
 class RpcServer {

@@ -39,7 +39,8 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv, const std::st
   std::string line;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   char c;
-  while (std::chrono::steady_clock::now() < deadline) {
+  ready_ = ready.empty();
+  while (!ready_ && std::chrono::steady_clock::now() < deadline) {
     pollfd fd{out_fd_, POLLIN, 0};
     if (poll(&fd, 1, 100) <= 0) continue;
     const ssize_t n = read(out_fd_, &c, 1);

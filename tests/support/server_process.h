@@ -14,7 +14,8 @@ namespace nnwasm::test {
 class ServerProcess {
  public:
   // Starts argv; returns once stdout printed a line containing `ready` (the line is kept in
-  // ready_line()), or the process ended or `timeout_s` passed (then ready() is false).
+  // ready_line()), or the process ended or `timeout_s` passed (then ready() is false). An empty
+  // `ready` returns at once.
   ServerProcess(const std::vector<std::string>& argv, const std::string& ready, int timeout_s = 60);
   ~ServerProcess();  // SIGKILL if still running
   ServerProcess(const ServerProcess&) = delete;

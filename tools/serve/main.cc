@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   app.add_option("--nn-rpc-drain", drain_s,
                  "Seconds in-flight calls get to finish at shutdown (default 5)")
       ->check(CLI::Range(0.0, 3600.0));
+  app.add_flag("--nn-rpc-plain", options.rpc.plain,
+               "Serve WasmEdge's services only, as its wasi_nn_rpcserver does (for testing "
+               "clients against that behaviour)");
   nnwasm::frontend::add_backend_options(app, nn);
   nnwasm::frontend::add_model_options(app, nn);
   try {

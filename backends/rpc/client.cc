@@ -1,0 +1,269 @@
+// The servers of the rpc backend: channels, nnwasm extensions or not, sessions, and loading a
+// graph on one of them (by name, round robin among those that have it; or from guest bytes).
+#include <unistd.h>
+
+#include <chrono>
+
+#include "rpc_backend.h"
+#include "wire.h"
+
+namespace nnwasm::rpc_backend {
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::string seconds(std::chrono::milliseconds ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
+  return text;
+}
+
+std::vector<std::shared_ptr<Server>> g_servers;
+std::mutex g_servers_mutex;
+std::atomic<size_t> g_next{0};  // round robin
+
+// Chunks of a Load stream: well under any message limit.
+constexpr size_t kChunk = 1u << 20;
+
+}  // namespace
+
+Server::Server(std::string uri, std::chrono::milliseconds connect_timeout)
+    : uri_(std::move(uri)), timeout_(connect_timeout) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);  // outputs may be larger than gRPC's 4 MiB default
+  args.SetMaxSendMessageSize(-1);
+  channel_ = grpc::CreateCustomChannel(uri_, grpc::InsecureChannelCredentials(), args);
+  graph_ = wire::Graph::NewStub(channel_);
+  resource_ = wire::GraphResource::NewStub(channel_);
+  context_ = wire::GraphExecutionContextResource::NewStub(channel_);
+  nnwasm_ = v1::Nnwasm::NewStub(channel_);
+}
+
+Server::~Server() {
+  if (session_reader_) {
+    session_call_.TryCancel();
+    if (session_thread_.joinable()) session_thread_.join();
+  }
+}
+
+void Server::ensure_ready() {
+  std::lock_guard lock(ready_mutex_);
+  if (ready_) return;
+  if (!connect()) {
+    throw Error{NNWASM_RUNTIME_ERROR,
+                "cannot reach nnwasm server at " + uri_ +
+                    ": the connection was refused or not answered within " + seconds(timeout_) +
+                    " (--nn-rpc-timeout); start one with `nnwasm serve --nn-rpc-uri " + uri_ +
+                    " --nn-preload ...`"};
+  }
+  grpc::ClientContext c;
+  c.set_deadline(Clock::now() + timeout_);
+  google::protobuf::Empty empty;
+  v1::ModelList list;
+  const grpc::Status status = nnwasm_->ListModels(&c, empty, &list);
+  extended_ = status.ok();
+  if (!extended_) {
+    plugin_support::log(nullptr, NNWASM_LOG_WARN,
+                        "rpc: server %s has no nnwasm extensions (a WasmEdge server?): loading "
+                        "from guest bytes, unload and finalize_execution_context are not "
+                        "available there, and its handles are shared by all its clients",
+                        uri_.c_str());
+  } else {
+    open_session();
+  }
+  ready_ = true;
+}
+
+bool Server::connect() {
+  // Not WaitForConnected: a refused connection is TRANSIENT_FAILURE at once, and says so now
+  // rather than after the whole timeout of gRPC's reconnection backoff.
+  const auto deadline = Clock::now() + timeout_;
+  grpc_connectivity_state state = channel_->GetState(true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) return false;
+    if (!channel_->WaitForStateChange(state, deadline)) return false;
+    state = channel_->GetState(true);
+  }
+  return true;
+}
+
+void Server::open_session() {
+  v1::OpenSessionRequest request;
+  request.set_client("nnwasm rpc backend, pid " + std::to_string(getpid()));
+  session_reader_ = nnwasm_->OpenSession(&session_call_, request);
+  v1::SessionEvent event;
+  if (!session_reader_->Read(&event) || event.session_id().empty()) {
+    throw Error{NNWASM_RUNTIME_ERROR, "server " + uri_ + " did not open a session"};
+  }
+  session_id_ = event.session_id();
+  // The session lives while this call is open: the thread waits for its end.
+  session_thread_ = std::thread([this] {
+    v1::SessionEvent more;
+    while (session_reader_->Read(&more)) {
+    }
+    session_reader_->Finish();
+  });
+}
+
+void Server::prepare(grpc::ClientContext* context, bool quick) const {
+  if (!session_id_.empty()) context->AddMetadata(rpc::kSessionKey, session_id_);
+  if (quick) context->set_deadline(Clock::now() + timeout_);
+}
+
+void Server::check(const grpc::ClientContext& context, const grpc::Status& status,
+                   const char* what) const {
+  if (status.ok()) return;
+  if (rpc::has_errno(context)) {
+    throw Error{rpc::code_of(context, status), "server " + uri_ + ": " + status.error_message()};
+  }
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": lost nnwasm server at " + uri_ + " (" +
+                                          status.error_message() + ")"};
+  }
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    throw Error{NNWASM_UNSUPPORTED_OPERATION, std::string(what) + ": server " + uri_ +
+                                                  " cannot do this (" + status.error_message() +
+                                                  "); a WasmEdge server has no such call"};
+  }
+  throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": server " + uri_ + ": gRPC status " +
+                                        std::to_string(status.error_code()) + ": " +
+                                        status.error_message()};
+}
+
+std::vector<std::shared_ptr<Server>>& servers() {
+  return g_servers;
+}
+
+void configure_servers() {
+  const nnwasm_host* host = plugin_support::g_host.load();
+  const char* uris = nullptr;
+  const char* timeout = nullptr;
+  if (host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, option) && host->option != nullptr) {
+    uris = host->option(host, "rpc.uri");
+    timeout = host->option(host, "rpc.timeout_ms");
+  }
+  std::lock_guard lock(g_servers_mutex);
+  g_servers.clear();
+  if (uris == nullptr) return;
+  const long ms = timeout != nullptr ? std::max(10L, std::atol(timeout)) : 5000L;
+  std::string_view rest(uris);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view uri = rest.substr(0, comma);
+    if (!uri.empty()) {
+      g_servers.push_back(
+          std::make_shared<Server>(std::string(uri), std::chrono::milliseconds(ms)));
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+void close_servers() {
+  std::lock_guard lock(g_servers_mutex);
+  g_servers.clear();
+}
+
+Graph::~Graph() {
+  if (!server || !server->extended()) return;
+  grpc::ClientContext c;
+  server->prepare(&c, true);
+  v1::UnloadRequest request;
+  request.set_graph_handle(handle);
+  google::protobuf::Empty empty;
+  server->nnwasm().Unload(&c, request, &empty);  // a server that went away freed it already
+}
+
+std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_options& options) {
+  const std::vector<std::shared_ptr<Server>> list = servers();
+  if (list.empty()) throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
+  const std::string config = options.config_json != nullptr
+                                 ? std::string(options.config_json, options.config_len)
+                                 : std::string();
+  std::string unreachable;
+  const size_t start = g_next++;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::shared_ptr<Server>& server = list[(start + i) % list.size()];
+    try {
+      server->ensure_ready();
+    } catch (const Error& e) {
+      unreachable += (unreachable.empty() ? "" : "; ") + e.message;
+      continue;
+    }
+    grpc::ClientContext c;
+    server->prepare(&c, false);
+    grpc::Status status;
+    uint32_t handle = 0;
+    if (config.empty()) {
+      wire::LoadByNameRequest request;
+      request.set_name(std::string(name));
+      wire::LoadByNameResult result;
+      status = server->graph().LoadByName(&c, request, &result);
+      handle = result.graph_handle();
+    } else {
+      wire::LoadByNameWithConfigRequest request;
+      request.set_name(std::string(name));
+      request.set_config(config);
+      wire::LoadByNameWithConfigResult result;
+      status = server->graph().LoadByNameWithConfig(&c, request, &result);
+      handle = result.graph_handle();
+    }
+    if (!status.ok() && rpc::has_errno(c) && rpc::code_of(c, status) == NNWASM_NOT_FOUND) continue;
+    if (!status.ok() && !rpc::has_errno(c)) {  // gone since it was last reached: try another
+      unreachable +=
+          (unreachable.empty() ? "" : "; ") + server->uri() + ": " + status.error_message();
+      continue;
+    }
+    server->check(c, status, "load_by_name");
+    auto graph = std::make_shared<Graph>();
+    graph->server = server;
+    graph->handle = handle;
+    graph->name = "model '" + std::string(name) + "' on " + server->uri();
+    return graph;
+  }
+  if (!unreachable.empty()) throw Error{NNWASM_RUNTIME_ERROR, unreachable};
+  throw Error{NNWASM_NOT_FOUND, "no NNRPC server has a model named '" + std::string(name) + "'"};
+}
+
+std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_options& options) {
+  const std::vector<std::shared_ptr<Server>> list = servers();
+  std::string why;
+  const size_t start = g_next++;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::shared_ptr<Server>& server = list[(start + i) % list.size()];
+    try {
+      server->ensure_ready();
+    } catch (const Error& e) {
+      why += (why.empty() ? "" : "; ") + e.message;
+      continue;
+    }
+    if (!server->extended()) continue;
+    grpc::ClientContext c;
+    server->prepare(&c, false);
+    v1::LoadResult result;
+    auto writer = server->nnwasm().Load(&c, &result);
+    v1::LoadChunk chunk;
+    chunk.set_encoding(options.encoding);
+    chunk.set_target(NNWASM_TARGET_AUTO);  // the server picks the device of its model
+    chunk.add_builder_sizes(model.size);
+    for (size_t at = 0; at < model.size || at == 0; at += kChunk) {
+      chunk.set_data(model.data + at, std::min(kChunk, model.size - at));
+      if (!writer->Write(chunk)) break;  // the server answered early (an error)
+      chunk.Clear();
+      if (model.size == 0) break;
+    }
+    writer->WritesDone();
+    server->check(c, writer->Finish(), "load");
+    auto graph = std::make_shared<Graph>();
+    graph->server = server;
+    graph->handle = result.graph_handle();
+    graph->name = "guest model on " + server->uri();
+    return graph;
+  }
+  throw Error{NNWASM_UNSUPPORTED_OPERATION,
+              "no NNRPC server here can load a model from guest bytes (WasmEdge servers cannot)" +
+                  (why.empty() ? std::string() : ": " + why)};
+}
+
+}  // namespace nnwasm::rpc_backend

@@ -1,0 +1,111 @@
+// Internal interface of the rpc backend: WASI-NN forwarded to nnwasm (or WasmEdge) NNRPC servers.
+// Servers (client.cc) hold a channel and, on nnwasm servers, a session each; graphs and contexts
+// (context.cc) live on the server that loaded them. plugin.cc is the traits of the shared ABI
+// boundary. Only this folder links gRPC on the client side.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <nnwasm/backend.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../common/plugin_support.h"
+#include "nnwasm_rpc.grpc.pb.h"
+#include "wasi_ephemeral_nn.grpc.pb.h"
+
+namespace nnwasm::rpc_backend {
+
+using plugin_support::Error;
+namespace wire = ::wasi_ephemeral_nn;
+namespace v1 = ::nnwasm::rpc::v1;
+
+// One server: its channel and stubs, whether it speaks nnwasm's extensions, and our session.
+class Server {
+ public:
+  Server(std::string uri, std::chrono::milliseconds connect_timeout);
+  ~Server();
+
+  const std::string& uri() const { return uri_; }
+  // Connects (once, within the timeout), learns whether the server has nnwasm's extensions and
+  // opens a session there; throws Error naming the server when it cannot be reached.
+  void ensure_ready();
+  bool extended() const { return extended_; }
+
+  // A context for one call: the session metadata, and a deadline for calls that must be quick.
+  void prepare(grpc::ClientContext* context, bool quick) const;
+  // Throws the WASI-NN code of a failed call (with the server's message), or runtime_error
+  // naming the server for transport failures.
+  void check(const grpc::ClientContext& context, const grpc::Status& status,
+             const char* what) const;
+
+  wire::Graph::Stub& graph() { return *graph_; }
+  wire::GraphResource::Stub& resource() { return *resource_; }
+  wire::GraphExecutionContextResource::Stub& context() { return *context_; }
+  v1::Nnwasm::Stub& nnwasm() { return *nnwasm_; }
+
+ private:
+  bool connect();  // within the timeout; false when refused or unanswered
+  void open_session();
+
+  const std::string uri_;
+  const std::chrono::milliseconds timeout_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<wire::Graph::Stub> graph_;
+  std::unique_ptr<wire::GraphResource::Stub> resource_;
+  std::unique_ptr<wire::GraphExecutionContextResource::Stub> context_;
+  std::unique_ptr<v1::Nnwasm::Stub> nnwasm_;
+  std::mutex ready_mutex_;
+  bool ready_ = false;
+  bool extended_ = false;
+  std::string session_id_;
+  grpc::ClientContext session_call_;  // the open OpenSession call; cancelled at the end
+  std::unique_ptr<grpc::ClientReader<v1::SessionEvent>> session_reader_;
+  std::thread session_thread_;  // waits for the session stream to end
+};
+
+// The servers of rpc.uri, in order; empty without the option.
+std::vector<std::shared_ptr<Server>>& servers();
+// Reads rpc.uri / rpc.timeout_ms from the host (at every plugin entry).
+void configure_servers();
+void close_servers();
+
+// A graph on a server.
+struct Graph {
+  std::shared_ptr<Server> server;
+  uint32_t handle = 0;
+  std::string name;  // "model 'x'" or "guest model", for messages
+  ~Graph();          // unloads it there (where the server can)
+};
+
+std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_options& options);
+std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_options& options);
+
+// A context on the graph's server; outputs are copied here until the next call.
+class Context {
+ public:
+  explicit Context(std::shared_ptr<Graph> graph);
+  ~Context();  // finalizes it there (where the server can)
+  void set_input(uint32_t index, const nnwasm_tensor& tensor);
+  nnwasm_status compute();
+  nnwasm_output output(uint32_t index);
+  nnwasm_status compute_single();
+  nnwasm_output output_single(uint32_t index);
+  void fini_single();
+
+ private:
+  nnwasm_status run(bool single);
+  nnwasm_output fetch(uint32_t index, bool single);
+
+  std::shared_ptr<Graph> graph_;
+  uint32_t handle_ = 0;
+  std::string bytes_;
+  std::vector<uint32_t> dims_;
+  uint32_t dim_ = 0;
+};
+
+}  // namespace nnwasm::rpc_backend

@@ -1,0 +1,170 @@
+// The rpc backend through the real binaries: guests run with `nnwasm run --nn-rpc-uri` against
+// `nnwasm serve` give what they give locally (the WASI-NN conformance guest, digits, LLM
+// streaming); unreachable and killed servers, failover to the next one, a killed client's
+// session freed, and a server without nnwasm's extensions (WasmEdge's shape).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "support/process.h"
+#include "support/server_process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nnwasm::test::guest_path;
+using nnwasm::test::nnwasm_binary;
+using nnwasm::test::run_process;
+using nnwasm::test::ServerProcess;
+
+std::string model_path(const std::string& name) {
+  return std::string(NNWASM_MODEL_DIR) + "/" + name;
+}
+
+// Waits until `ok()` or about 10 s passed.
+template <typename Ok>
+bool eventually(Ok&& ok) {
+  for (int i = 0; i < 1000; ++i) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+class RpcClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("nnwasm_rpcc_" + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir);
+    std::ofstream(dir / "lin.model") << "AFFINE 3 1";
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  // A server on dir/NAME.sock with the test plugins, "lin", "default" (tiny llama), "digits".
+  std::unique_ptr<ServerProcess> serve(const std::string& name,
+                                       std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
+        nnwasm_binary(),    "serve",
+        "--nn-rpc-uri",     uri(name),
+        "--nn-backend-dir", nnwasm::test::test_plugin_dir(),
+        "--nn-preload",     "lin:openvino:cpu:" + (dir / "lin.model").string(),
+        "--nn-preload",     "default:GGML:AUTO:" + model_path("tiny-llama.gguf"),
+        "--nn-preload",     "digits:onnx:auto:" + model_path("digits.onnx")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto server = std::make_unique<ServerProcess>(argv, "listening on");
+    EXPECT_TRUE(server->ready()) << server->output();
+    return server;
+  }
+  std::string uri(const std::string& name) { return "unix://" + (dir / (name + ".sock")).string(); }
+
+  std::vector<std::string> llm_stream(const std::string& uris, const std::string& metadata) {
+    return {nnwasm_binary(),          "run",     "--nn-rpc-uri",     uris,
+            guest_path("llm-stream"), "default", "Once upon a time", metadata};
+  }
+
+  fs::path dir;
+};
+
+const char kGreedy[] = R"({"n-predict":24,"temp":0})";
+
+TEST_F(RpcClientTest, TheConformanceGuestSeesTheSameCodesAndBytesThroughAServer) {
+  auto server = serve("a");
+  // No test plugin on the client: models from guest bytes are loaded on the server too.
+  auto r =
+      run_process({nnwasm_binary(), "run", "--nn-rpc-uri", uri("a"), guest_path("nn_conformance")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all wasi-nn checks passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("no model named 'nope'"), std::string::npos) << r.err;
+}
+
+TEST_F(RpcClientTest, DigitsAndLlmStreamingMatchLocalRuns) {
+  auto server = serve("a");
+  auto remote =
+      run_process({nnwasm_binary(), "run", "--dir", std::string(NNWASM_MODEL_DIR) + "::/models",
+                   "--nn-rpc-uri", uri("a"), guest_path("digits"), "/models"});
+  auto local = run_process(
+      {nnwasm_binary(), "run", "--dir", std::string(NNWASM_MODEL_DIR) + "::/models", "--nn-preload",
+       "digits:onnx:auto:" + model_path("digits.onnx"), guest_path("digits"), "/models"});
+  ASSERT_EQ(remote.exit_code, 0) << remote.err;
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  auto accuracy = [](const std::string& out) { return out.substr(0, out.find('\n')); };
+  EXPECT_EQ(accuracy(remote.out), accuracy(local.out));
+  EXPECT_NE(remote.out.find("accuracy 0.9"), std::string::npos) << remote.out;
+  auto predictions = [](const std::string& out) { return out.substr(out.find("predictions:")); };
+  EXPECT_EQ(predictions(remote.out), predictions(local.out));
+
+  auto streamed = run_process(llm_stream(uri("a"), kGreedy));
+  auto alone = run_process({nnwasm_binary(), "run", "--nn-preload",
+                            "default:GGML:AUTO:" + model_path("tiny-llama.gguf"),
+                            guest_path("llm-stream"), "default", "Once upon a time", kGreedy});
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+  EXPECT_EQ(streamed.out, alone.out);
+  EXPECT_NE((streamed.out + streamed.err).find("output tokens: 24"), std::string::npos)
+      << streamed.err;
+}
+
+TEST_F(RpcClientTest, AnUnreachableServerFailsQuicklyWithWhatToDo) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run_process({nnwasm_binary(), "run", "--nn-rpc-uri", uri("nobody"), "--nn-rpc-timeout",
+                        "2", guest_path("llm-stream"), "default", "Hi", "{}"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("cannot reach nnwasm server at " + uri("nobody")), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("start one with `nnwasm serve --nn-rpc-uri " + uri("nobody")),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(RpcClientTest, AKilledServerFailsTheStreamAndTheNextRunUsesAnotherServer) {
+  auto a = serve("a");
+  auto b = serve("b");
+  // A long stream from a (the first URI), killed mid-way.
+  ServerProcess client(llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})"), "");
+  ASSERT_TRUE(eventually([&] { return client.output().size() > 20; })) << client.output();
+  a->stop(SIGKILL);
+  const int code = client.stop(0, 30);  // signal 0: only wait for it to end
+  EXPECT_NE(code, 0);
+  EXPECT_NE(client.output().find("lost nnwasm server at " + uri("a")), std::string::npos)
+      << client.output();
+  // The next run with both URIs loads the name on the healthy one.
+  auto r = run_process(llm_stream(uri("a") + "," + uri("b"), kGreedy));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE((r.out + r.err).find("output tokens: 24"), std::string::npos) << r.err;
+}
+
+TEST_F(RpcClientTest, AKilledClientsSessionIsFreedOnTheServer) {
+  auto server = serve("a");
+  ServerProcess client(llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})"), "");
+  ASSERT_TRUE(eventually([&] { return client.output().size() > 20; })) << client.output();
+  client.stop(SIGKILL);
+  EXPECT_TRUE(eventually([&] {
+    return server->output().find("ended: freed 1 graph(s) and 1 context(s); 0 open") !=
+           std::string::npos;
+  })) << server->output();
+}
+
+TEST_F(RpcClientTest, AServerWithoutNnwasmExtensionsStillServesNamedModels) {
+  auto server = serve("plain", {"--nn-rpc-plain"});
+  auto r = run_process(llm_stream(uri("plain"), kGreedy));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE((r.out + r.err).find("output tokens: 24"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has no nnwasm extensions (a WasmEdge server?)"), std::string::npos)
+      << r.err;
+  // Loading from guest bytes needs the extensions: a clear unsupported_operation.
+  auto bytes = run_process(
+      {nnwasm_binary(), "run", "--nn-rpc-uri", uri("plain"), guest_path("nn_conformance")});
+  EXPECT_NE(bytes.exit_code, 0);
+  EXPECT_NE(bytes.err.find("can load a model from guest bytes (WasmEdge servers cannot)"),
+            std::string::npos)
+      << bytes.err;
+}
+
+}  // namespace
