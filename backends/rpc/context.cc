@@ -18,6 +18,7 @@ Context::Context(std::shared_ptr<Graph> graph) : graph_(std::move(graph)) {
 }
 
 Context::~Context() {
+  stop_stream();
   Server& server = *graph_->server;
   if (!server.extended()) return;  // WasmEdge servers never free contexts
   grpc::ClientContext c;
@@ -28,7 +29,20 @@ Context::~Context() {
   server.nnwasm().FinalizeExecutionContext(&c, request, &empty);
 }
 
+void Context::stop_stream() {
+  stepped_ = false;
+  drop_outputs();
+  if (!stream_) return;
+  // The server holds the context for the whole Generate call: the next call on it runs after
+  // Generate's last step, and that call (set_input, compute, fini_single) starts over anyway.
+  stream_call_->TryCancel();
+  stream_->Finish();
+  stream_.reset();
+  stream_call_.reset();
+}
+
 void Context::set_input(uint32_t index, const nnwasm_tensor& tensor) {
+  stop_stream();
   Server& server = *graph_->server;
   grpc::ClientContext c;
   server.prepare(&c, false);
@@ -61,15 +75,64 @@ nnwasm_status Context::run(bool single) {
 }
 
 nnwasm_status Context::compute() {
+  stop_stream();
   return run(false);
 }
 
 nnwasm_status Context::compute_single() {
-  return run(true);
+  drop_outputs();
+  Server& server = *graph_->server;
+  if (!server.extended()) return run(true);  // one round trip per token
+  if (!stream_) {
+    stream_call_ = std::make_unique<grpc::ClientContext>();
+    server.prepare(stream_call_.get(), false);
+    v1::GenerateRequest request;
+    request.set_ctx_handle(handle_);
+    stream_ = server.nnwasm().Generate(stream_call_.get(), request);
+  }
+  if (stream_->Read(&last_)) {
+    stepped_ = true;
+    if (last_.code() != NNWASM_SUCCESS) {  // the end: the server stops there too
+      stream_->Finish();
+      stream_.reset();
+      stream_call_.reset();
+    }
+    return last_.code();
+  }
+  // Ended without a piece: a failed step (its code), or the server went away.
+  const grpc::Status status = stream_->Finish();
+  std::unique_ptr<grpc::ClientContext> call = std::move(stream_call_);
+  stream_.reset();
+  stepped_ = false;
+  server.check(*call,
+               status.ok()
+                   ? grpc::Status(grpc::StatusCode::INTERNAL, "Generate ended without a step")
+                   : status,
+               "compute_single");
+  return NNWASM_RUNTIME_ERROR;
+}
+
+nnwasm_output Context::hold(bool single, uint32_t index, std::string bytes, uint32_t type,
+                            std::vector<uint32_t> dims) {
+  Held& held = outputs_[{single, index}];
+  held.bytes = std::move(bytes);
+  held.type = type;
+  held.dims = std::move(dims);
+  if (held.dims.empty()) held.dims.push_back(static_cast<uint32_t>(held.bytes.size()));
+  return {reinterpret_cast<const uint8_t*>(held.bytes.data()), held.bytes.size(), type,
+          static_cast<uint32_t>(held.dims.size()), held.dims.data()};
 }
 
 nnwasm_output Context::fetch(uint32_t index, bool single) {
+  // Fetched once per compute: pointers handed out stay valid, and repeated reads cost nothing.
+  if (auto it = outputs_.find({single, index}); it != outputs_.end()) {
+    return {reinterpret_cast<const uint8_t*>(it->second.bytes.data()), it->second.bytes.size(),
+            it->second.type, static_cast<uint32_t>(it->second.dims.size()), it->second.dims.data()};
+  }
   Server& server = *graph_->server;
+  // While the server generates ahead, answer what the guest would read at its own step.
+  if (stepped_ && single && index == 0) return hold(single, 0, last_.piece(), NNWASM_TENSOR_U8, {});
+  if (stepped_ && index == 1) return hold(single, 1, last_.stats(), NNWASM_TENSOR_U8, {});
   grpc::ClientContext c;
   server.prepare(&c, false);
   wire::GetOutputRequest request;
@@ -78,19 +141,20 @@ nnwasm_output Context::fetch(uint32_t index, bool single) {
   if (server.extended() && !single) {
     v1::TypedOutput result;
     server.check(c, server.nnwasm().GetOutputTyped(&c, request, &result), "get_output");
-    bytes_ = std::move(*result.mutable_data());
-    dims_.assign(result.dimensions().begin(), result.dimensions().end());
-    return {reinterpret_cast<const uint8_t*>(bytes_.data()), bytes_.size(), result.type(),
-            static_cast<uint32_t>(dims_.size()), dims_.data()};
+    // Output 0 only grows while generating: cut the server's (later) text to the guest's step.
+    if (stepped_ && index == 0 && result.data().size() > last_.text_size()) {
+      result.mutable_data()->resize(last_.text_size());
+      result.clear_dimensions();  // the text's length, filled in by hold()
+    }
+    return hold(single, index, std::move(*result.mutable_data()), result.type(),
+                {result.dimensions().begin(), result.dimensions().end()});
   }
   wire::GetOutputResult result;
   const grpc::Status status = single ? server.context().GetOutputSingle(&c, request, &result)
                                      : server.context().GetOutput(&c, request, &result);
   server.check(c, status, single ? "get_output_single" : "get_output");
-  bytes_ = std::move(*result.mutable_data());
-  nnwasm_output out = plugin_support::bytes_output(bytes_.data(), bytes_.size(), &dim_);
-  out.type = NNWASM_TENSOR_UNKNOWN;  // the plain service sends bytes only
-  return out;
+  // The plain service sends bytes only: their type is unknown here.
+  return hold(single, index, std::move(*result.mutable_data()), NNWASM_TENSOR_UNKNOWN, {});
 }
 
 nnwasm_output Context::output(uint32_t index) {
@@ -102,6 +166,7 @@ nnwasm_output Context::output_single(uint32_t index) {
 }
 
 void Context::fini_single() {
+  stop_stream();
   Server& server = *graph_->server;
   grpc::ClientContext c;
   server.prepare(&c, false);

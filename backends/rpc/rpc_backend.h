@@ -8,6 +8,7 @@
 #include <nnwasm/backend.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -100,12 +101,28 @@ class Context {
  private:
   nnwasm_status run(bool single);
   nnwasm_output fetch(uint32_t index, bool single);
+  // Keeps `bytes` as output `index` until the next call that replaces outputs (backend.h:
+  // get_output of another index must not invalidate it).
+  nnwasm_output hold(bool single, uint32_t index, std::string bytes, uint32_t type,
+                     std::vector<uint32_t> dims);
+  void drop_outputs() { outputs_.clear(); }
+  // Ends a Generate stream still open (before any call that resets the sequence).
+  void stop_stream();
 
   std::shared_ptr<Graph> graph_;
   uint32_t handle_ = 0;
-  std::string bytes_;
-  std::vector<uint32_t> dims_;
-  uint32_t dim_ = 0;
+  struct Held {
+    std::string bytes;
+    uint32_t type = NNWASM_TENSOR_UNKNOWN;
+    std::vector<uint32_t> dims;
+  };
+  std::map<std::pair<bool, uint32_t>, Held> outputs_;  // (single, index) -> bytes; few entries
+  // Streaming through Generate (nnwasm servers): the server generates ahead while the guest
+  // reads pieces; `last_` is the step the guest is at (its piece, text size and statistics).
+  std::unique_ptr<grpc::ClientContext> stream_call_;
+  std::unique_ptr<grpc::ClientReader<v1::GeneratePiece>> stream_;
+  v1::GeneratePiece last_;
+  bool stepped_ = false;  // last_ holds a step the guest made through Generate
 };
 
 }  // namespace nnwasm::rpc_backend

@@ -215,6 +215,10 @@ NnStatus Session::get_output(uint32_t context, uint32_t index, nnwasm_output* ou
 NnStatus Session::compute_single(uint32_t context) {
   HeldContext ctx;
   if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  return compute_single_held(ctx);
+}
+
+NnStatus Session::compute_single_held(HeldContext& ctx) {
   const nnwasm_backend& backend = ctx->graph().backend();
   if (backend.compute_single == nullptr) return no_streaming(*ctx.context, "compute_single");
   return run_compute(*ctx.context, runtime_.quotas.compute_timeout_ms, "compute_single",

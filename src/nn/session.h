@@ -57,6 +57,13 @@ class Session {
   template <typename Consume>
   NnStatus read_output(uint32_t context, uint32_t index, bool single, Consume&& consume);
 
+  // compute_single repeatedly on a context held for the whole loop (nothing else runs on it
+  // meanwhile), handing each step to `emit(code, piece, text_so_far, stats)` (outputs
+  // single 0, 0 and 1); stops at an LLM end code, when `emit` returns false, or when
+  // `keep_going()` is false before a step. The status of a failed step ends it.
+  template <typename KeepGoing, typename Emit>
+  NnStatus stream(uint32_t context, KeepGoing&& keep_going, Emit&& emit);
+
   size_t graph_count() const;
   size_t context_count() const;
 
@@ -70,6 +77,7 @@ class Session {
   NnStatus hold_context(uint32_t handle, HeldContext* out);
   NnStatus add_graph(std::shared_ptr<Graph> graph, uint32_t* out);
   NnStatus output(HeldContext& ctx, uint32_t index, bool single, nnwasm_output* out);
+  NnStatus compute_single_held(HeldContext& ctx);
 
   NnRuntime& runtime_;
   mutable std::mutex mutex_;  // the tables below; never held while a backend runs
@@ -82,6 +90,24 @@ class Session {
 
 // Bytes of one element of a WASI-NN tensor type; 0 for an unknown type.
 size_t element_size(uint32_t tensor_type);
+
+template <typename KeepGoing, typename Emit>
+NnStatus Session::stream(uint32_t context, KeepGoing&& keep_going, Emit&& emit) {
+  HeldContext ctx;
+  if (NnStatus s = hold_context(context, &ctx); !s.is_ok()) return s;
+  for (uint64_t step = 0; step < (1ull << 32) && keep_going(); ++step) {
+    NnStatus status = compute_single_held(ctx);
+    if (!status.is_ok() && status.code < NNWASM_END_OF_SEQUENCE) return status;
+    nnwasm_output piece{}, text{}, stats{};
+    NnStatus read = output(ctx, 0, true, &piece);
+    if (!read.is_ok()) return read;
+    // Text and statistics are optional extras (a non-LLM streaming backend may lack them).
+    output(ctx, 0, false, &text);
+    output(ctx, 1, false, &stats);
+    if (!emit(status.code, piece, text, stats) || status.code != NNWASM_SUCCESS) break;
+  }
+  return NnStatus::ok();
+}
 
 template <typename Consume>
 NnStatus Session::read_output(uint32_t context, uint32_t index, bool single, Consume&& consume) {

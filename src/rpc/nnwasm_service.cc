@@ -164,21 +164,18 @@ grpc::Status NnwasmService::GetOutputTyped(grpc::ServerContext* context,
 grpc::Status NnwasmService::Generate(grpc::ServerContext* context,
                                      const v1::GenerateRequest* request,
                                      grpc::ServerWriter<v1::GeneratePiece>* writer) {
-  constexpr uint32_t kMaxSteps = 1u << 24;  // a bound; contexts end long before
   return on_session(sessions_, context, [&](nn::Session& session) {
-    const uint32_t ctx = request->ctx_handle();
     v1::GeneratePiece piece;
-    for (uint32_t step = 0; step < kMaxSteps && !context->IsCancelled(); ++step) {
-      nn::NnStatus status = session.compute_single(ctx);
-      if (!status.is_ok() && status.code < NNWASM_END_OF_SEQUENCE) return status;
-      piece.set_code(status.code);
-      piece.clear_piece();
-      nn::NnStatus read = session.read_output(
-          ctx, 0, true, [&](const nnwasm_output& out) { piece.set_piece(out.data, out.size); });
-      if (!read.is_ok()) return read;
-      if (!writer->Write(piece) || status.code != NNWASM_SUCCESS) break;  // gone, or the end
-    }
-    return nn::NnStatus::ok();
+    return session.stream(
+        request->ctx_handle(), [&] { return !context->IsCancelled(); },
+        [&](uint32_t code, const nnwasm_output& out, const nnwasm_output& text,
+            const nnwasm_output& stats) {
+          piece.set_code(code);
+          piece.set_piece(out.data, out.size);
+          piece.set_text_size(text.size);
+          piece.set_stats(stats.data, stats.size);
+          return writer->Write(piece);  // false: the client went away
+        });
   });
 }
 

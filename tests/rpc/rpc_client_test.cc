@@ -168,3 +168,26 @@ TEST_F(RpcClientTest, AServerWithoutNnwasmExtensionsStillServesNamedModels) {
 }
 
 }  // namespace
+
+namespace {
+
+// The rpc plugin against the backend contract, its models loaded on a server from the bytes the
+// checker sends: the whole contract holds across the network, streaming (through Generate)
+// included.
+TEST_F(RpcClientTest, TheRpcPluginPassesTheBackendContract) {
+  auto server = serve("a");
+  std::ofstream(dir / "affine.model") << "AFFINE 2 1";
+  auto affine =
+      run_process({NNWASM_BACKEND_CHECK, NNWASM_RPC_PLUGIN, (dir / "affine.model").string(), "0",
+                   "--option", "rpc.uri=" + uri("a"), "--tensor", "0=f32:4"});
+  EXPECT_EQ(affine.exit_code, 0) << affine.out << affine.err;
+  auto llama = run_process({NNWASM_BACKEND_CHECK, NNWASM_RPC_PLUGIN, model_path("tiny-llama.gguf"),
+                            "6", "--option", "rpc.uri=" + uri("a"), "--input",
+                            R"(0=Once upon a time)", "--input", R"(1={"n-predict":8,"temp":0})"});
+  EXPECT_EQ(llama.exit_code, 0) << llama.out << llama.err;
+  // Without a server the plugin reports no device, so nnwasm never uses it.
+  auto none = run_process({NNWASM_BACKEND_CHECK, NNWASM_RPC_PLUGIN, model_path("tiny-llama.gguf")});
+  EXPECT_NE(none.out.find("FAIL: probe reports a device"), std::string::npos) << none.out;
+}
+
+}  // namespace
