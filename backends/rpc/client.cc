@@ -175,22 +175,45 @@ Graph::~Graph() {
   server->nnwasm().Unload(&c, request, &empty);  // a server that went away freed it already
 }
 
-std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_options& options) {
+namespace {
+
+// Tries `attempt(server)` on each server in round-robin order, after connecting it; the first
+// graph it returns wins. Servers that cannot be reached are skipped and named in `unreachable`.
+template <typename Attempt>
+std::shared_ptr<Graph> on_some_server(Attempt&& attempt, std::string* unreachable) {
   const std::vector<std::shared_ptr<Server>> list = servers();
-  if (list.empty()) throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
-  const std::string config = options.config_json != nullptr
-                                 ? std::string(options.config_json, options.config_len)
-                                 : std::string();
-  std::string unreachable;
   const size_t start = g_next++;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::shared_ptr<Server>& server = list[(start + i) % list.size()];
     try {
       server->ensure_ready();
     } catch (const Error& e) {
-      unreachable += (unreachable.empty() ? "" : "; ") + e.message;
+      unreachable->append(unreachable->empty() ? "" : "; ").append(e.message);
       continue;
     }
+    if (std::shared_ptr<Graph> graph = attempt(server)) return graph;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<Graph> graph_on(const std::shared_ptr<Server>& server, uint32_t handle,
+                                std::string name) {
+  auto graph = std::make_shared<Graph>();
+  graph->server = server;
+  graph->handle = handle;
+  graph->name = std::move(name) + " on " + server->uri();
+  return graph;
+}
+
+}  // namespace
+
+std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_options& options) {
+  if (servers().empty()) throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
+  const std::string config = options.config_json != nullptr
+                                 ? std::string(options.config_json, options.config_len)
+                                 : std::string();
+  std::string unreachable;
+  auto attempt = [&](const std::shared_ptr<Server>& server) -> std::shared_ptr<Graph> {
     grpc::ClientContext c;
     server->prepare(&c, false);
     grpc::Status status;
@@ -209,36 +232,28 @@ std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_opt
       status = server->graph().LoadByNameWithConfig(&c, request, &result);
       handle = result.graph_handle();
     }
-    if (!status.ok() && rpc::has_errno(c) && rpc::code_of(c, status) == NNWASM_NOT_FOUND) continue;
+    if (!status.ok() && rpc::has_errno(c) && rpc::code_of(c, status) == NNWASM_NOT_FOUND) {
+      return nullptr;  // not on this server
+    }
     if (!status.ok() && !rpc::has_errno(c)) {  // gone since it was last reached: try another
-      unreachable +=
-          (unreachable.empty() ? "" : "; ") + server->uri() + ": " + status.error_message();
-      continue;
+      unreachable.append(unreachable.empty() ? "" : "; ")
+          .append(server->uri())
+          .append(": ")
+          .append(status.error_message());
+      return nullptr;
     }
     server->check(c, status, "load_by_name");
-    auto graph = std::make_shared<Graph>();
-    graph->server = server;
-    graph->handle = handle;
-    graph->name = "model '" + std::string(name) + "' on " + server->uri();
-    return graph;
-  }
+    return graph_on(server, handle, "model '" + std::string(name) + "'");
+  };
+  if (auto graph = on_some_server(attempt, &unreachable)) return graph;
   if (!unreachable.empty()) throw Error{NNWASM_RUNTIME_ERROR, unreachable};
   throw Error{NNWASM_NOT_FOUND, "no NNRPC server has a model named '" + std::string(name) + "'"};
 }
 
 std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_options& options) {
-  const std::vector<std::shared_ptr<Server>> list = servers();
-  std::string why;
-  const size_t start = g_next++;
-  for (size_t i = 0; i < list.size(); ++i) {
-    const std::shared_ptr<Server>& server = list[(start + i) % list.size()];
-    try {
-      server->ensure_ready();
-    } catch (const Error& e) {
-      why += (why.empty() ? "" : "; ") + e.message;
-      continue;
-    }
-    if (!server->extended()) continue;
+  std::string unreachable;
+  auto attempt = [&](const std::shared_ptr<Server>& server) -> std::shared_ptr<Graph> {
+    if (!server->extended()) return nullptr;
     grpc::ClientContext c;
     server->prepare(&c, false);
     v1::LoadResult result;
@@ -247,23 +262,19 @@ std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_o
     chunk.set_encoding(options.encoding);
     chunk.set_target(NNWASM_TARGET_AUTO);  // the server picks the device of its model
     chunk.add_builder_sizes(model.size);
-    for (size_t at = 0; at < model.size || at == 0; at += kChunk) {
+    for (size_t at = 0; at < model.size; at += kChunk) {
       chunk.set_data(model.data + at, std::min(kChunk, model.size - at));
       if (!writer->Write(chunk)) break;  // the server answered early (an error)
       chunk.Clear();
-      if (model.size == 0) break;
     }
     writer->WritesDone();
     server->check(c, writer->Finish(), "load");
-    auto graph = std::make_shared<Graph>();
-    graph->server = server;
-    graph->handle = result.graph_handle();
-    graph->name = "guest model on " + server->uri();
-    return graph;
-  }
+    return graph_on(server, result.graph_handle(), "guest model");
+  };
+  if (auto graph = on_some_server(attempt, &unreachable)) return graph;
   throw Error{NNWASM_UNSUPPORTED_OPERATION,
               "no NNRPC server here can load a model from guest bytes (WasmEdge servers cannot)" +
-                  (why.empty() ? std::string() : ": " + why)};
+                  (unreachable.empty() ? std::string() : ": " + unreachable)};
 }
 
 }  // namespace nnwasm::rpc_backend
