@@ -19,11 +19,18 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   llama.cpp called directly (llama_native_bench): generation tokens/s and time to first token,
   best and median of 7 alternated processes x 10 generations; and the peak RSS of 4 instances
   sharing the model vs 1.
+- NNRPC: the same llama streaming guest and the digits guest with their models on `nnwasm serve`
+  (`--nn-rpc-uri`), over a unix socket and loopback TCP, vs the same guests with the models
+  local: tokens/s with Generate (the default against nnwasm servers) and with one round trip
+  per token (a `--nn-rpc-plain` server, as WasmEdge's), time to first token, and digits
+  per-inference time.
 """
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
@@ -149,6 +156,7 @@ def nn_benchmarks():
     print(f"{'peak RSS 8 instances (MiB)':<28}{rss[8]:>12.0f}{'':>12}{rss[8] / rss[1]:>8.2f}")
     print(f"{'  per extra instance (MiB)':<28}{(rss[8] - rss[1]) / 7:>12.1f}")
     llama_benchmarks(models)
+    rpc_benchmarks(models)
 
 
 LLAMA_PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
@@ -207,6 +215,70 @@ def llama_benchmarks(models):
     print(f"{'peak RSS 1 llama inst (MiB)':<28}{rss[1]:>12.0f}")
     print(f"{'peak RSS 4 llama inst (MiB)':<28}{rss[4]:>12.0f}{'':>12}{rss[4] / rss[1]:>8.2f}")
     print(f"{'  per extra instance (MiB)':<28}{(rss[4] - rss[1]) / 3:>12.1f}")
+
+
+def start_server(uri, models, *extra):
+    """nnwasm serve on `uri` with tiny-llama as `default` and digits; returns (process, uri)."""
+    server = subprocess.Popen(
+        [nnwasm, "serve", "--nn-rpc-uri", uri, "--nn-preload",
+         "default:GGML:AUTO:" + os.path.join(models, "tiny-llama.gguf"), "--nn-preload",
+         "digits:onnx:cpu:" + os.path.join(models, "digits.onnx"), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = server.stdout.readline()
+    if "listening on" not in line:
+        server.kill()
+        raise RuntimeError("nnwasm serve did not start: " + line)
+    return server, line.split("listening on ")[1].strip()
+
+
+def rpc_benchmarks(models):
+    if not os.path.exists(os.path.join(build, "backends", "libnnwasm-rpc.so")):
+        print(f"{'NNRPC':<28}skipped: libnnwasm-rpc.so not built")
+        return
+    guest = os.path.join(guests, "bench_llm_stream.wasm")
+    preload = "default:GGML:AUTO:" + os.path.join(models, "tiny-llama.gguf")
+    tmp = tempfile.mkdtemp(prefix="nnwasm_bench_rpc_")
+    servers = []
+    try:
+        unix = start_server("unix://" + os.path.join(tmp, "nn.sock"), models)
+        tcp = start_server("127.0.0.1:0", models)
+        plain = start_server("unix://" + os.path.join(tmp, "plain.sock"), models, "--nn-rpc-plain")
+        servers = [unix[0], tcp[0], plain[0]]
+        ways = {"local": ["--nn-preload", preload], "unix": ["--nn-rpc-uri", unix[1]],
+                "tcp": ["--nn-rpc-uri", tcp[1]], "per-token": ["--nn-rpc-uri", plain[1]]}
+        outs = {way: [] for way in ways}
+        for _ in range(5):  # alternated, as above
+            for way, flags in ways.items():
+                outs[way].append(run([nnwasm, "run", *flags, guest, "default", LLAMA_PROMPT,
+                                      LLAMA_TOKENS, LLAMA_REPEATS]))
+        tps = {w: statistics.median(field(o, "tokens_per_s:") for o in outs[w]) for w in ways}
+        ttft = {w: statistics.median(field(o, "ttft_ms:") for o in outs[w]) for w in ways}
+        texts = {w: {o.split()[o.split().index("text_fnv1a:") + 1] for o in outs[w]} for w in ways}
+        if len(set().union(*texts.values())) != 1:
+            print(f"  warning: llama texts differ over rpc: {texts}")
+        for way, label in (("unix", "Generate, unix"), ("tcp", "Generate, tcp"),
+                           ("per-token", "per token, unix")):
+            name = f"rpc tok/s ({label})"
+            print(f"{name:<28}{tps[way]:>12.1f}{tps['local']:>12.1f}{tps[way] / tps['local']:>8.3f}")
+        for way in ("unix", "tcp"):
+            name = f"rpc 1st token ms ({way})"
+            print(f"{name:<28}{ttft[way]:>12.3f}{ttft['local']:>12.3f}{ttft[way] / ttft['local']:>8.2f}")
+        per_inference = lambda out: field(out.replace("per-inference time:", "per_inference"),
+                                          "per_inference")
+        digits = {"local": ["--nn-preload", "digits:onnx:cpu:" + os.path.join(models, "digits.onnx")],
+                  "unix": ["--nn-rpc-uri", unix[1]]}
+        best = {}
+        for way, flags in digits.items():
+            best[way] = min(per_inference(run([nnwasm, "run", "--dir", models + "::/models", *flags,
+                                               os.path.join(guests, "digits.wasm"), "/models"]))
+                            for _ in range(3))
+        print(f"{'rpc digits inference (us)':<28}{best['unix']:>12.1f}{best['local']:>12.1f}"
+              f"{best['unix'] / best['local']:>8.1f}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
