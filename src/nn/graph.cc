@@ -1,6 +1,8 @@
 // Graph and Context lifetimes: free the backend handle first, then release the plugin.
 #include "nn/graph.h"
 
+#include <chrono>
+
 namespace nnwasm::nn {
 
 Graph::Graph(std::shared_ptr<PluginHandle> plugin, nnwasm_graph* handle, uint32_t target,
@@ -61,7 +63,16 @@ std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, NnStatus*
 
 Context::Context(std::shared_ptr<Graph> graph, std::unique_ptr<CallControl> control,
                  nnwasm_context* handle)
-    : graph_(std::move(graph)), control_(std::move(control)), handle_(handle) {}
+    : graph_(std::move(graph)), control_(std::move(control)), handle_(handle) {
+  touch();
+}
+
+void Context::touch() {
+  last_used_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count(),
+                      std::memory_order_relaxed);
+}
 
 Context::~Context() {
   graph_->backend().context_free(handle_);

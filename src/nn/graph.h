@@ -2,6 +2,7 @@
 // and keeping the backend plugin open while it lives.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +57,9 @@ class Context {
   CallControl& control() { return *control_; }
   // Held by whoever calls into the backend with this context (one thread at a time).
   std::mutex& call_mutex() { return call_mutex_; }
+  // When a call last took the context (steady clock, ns): idle contexts can be reaped.
+  void touch();
+  int64_t last_used_ns() const { return last_used_ns_.load(std::memory_order_relaxed); }
 
   // Calls into the backend, converting a failure into an NnStatus with the backend's message.
   NnStatus check(nnwasm_status code, const char* operation) const;
@@ -67,6 +71,7 @@ class Context {
   std::unique_ptr<CallControl> control_;  // its address is the backend's host token
   nnwasm_context* handle_;
   std::mutex call_mutex_;
+  std::atomic<int64_t> last_used_ns_{0};
 };
 
 }  // namespace nnwasm::nn

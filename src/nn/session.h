@@ -4,6 +4,7 @@
 // (backend.h), while different contexts run in parallel. Frees everything when destroyed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,6 +64,10 @@ class Session {
   // `keep_going()` is false before a step. The status of a failed step ends it.
   template <typename KeepGoing, typename Emit>
   NnStatus stream(uint32_t context, KeepGoing&& keep_going, Emit&& emit);
+
+  // Finalizes the contexts no call has used for `idle` (clients that abandon them); returns how
+  // many. A context in use is never taken away mid-call.
+  size_t finalize_idle(std::chrono::steady_clock::duration idle);
 
   size_t graph_count() const;
   size_t context_count() const;

@@ -7,9 +7,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <cstring>
+#include <thread>
 
 #include "rpc/nnwasm_service.h"
 #include "rpc/wasi_nn_service.h"
@@ -72,6 +75,10 @@ struct RpcServer::Impl {
   std::vector<std::string> listening;
   std::vector<std::string> socket_paths;  // removed at shutdown
   bool stopped = false;
+  std::thread reaper;  // finalizes idle shared contexts until shutdown
+  std::mutex reaper_mutex;
+  std::condition_variable reaper_wake;
+  bool reaper_stop = false;
 };
 
 RpcServer::RpcServer(nn::NnRuntime& runtime, ServeOptions options)
@@ -100,6 +107,13 @@ std::string RpcServer::start() {
     builder.AddListeningPort(uri, grpc::InsecureServerCredentials(), ports.back().get());
   }
   builder.SetMaxReceiveMessageSize(s.max_message);
+  // Keepalive: a client that is killed or cut off stops answering pings, its connection and
+  // session stream end, and its session is freed. Clients may ping us every 10 s.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(s.options.keepalive.count()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.SetMaxSendMessageSize(-1);
   builder.RegisterService(&s.graph);
   builder.RegisterService(&s.resource);
@@ -131,6 +145,17 @@ std::string RpcServer::start() {
     }
   }
   s.server->GetHealthCheckService()->SetServingStatus(true);
+  const auto idle = s.options.idle_timeout;
+  s.reaper = std::thread([&s, idle] {
+    const auto period = std::clamp<std::chrono::milliseconds>(
+        idle / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(30000));
+    std::unique_lock lock(s.reaper_mutex);
+    while (!s.reaper_wake.wait_for(lock, period, [&] { return s.reaper_stop; })) {
+      lock.unlock();
+      s.sessions.reap_idle(idle);
+      lock.lock();
+    }
+  });
   return {};
 }
 
@@ -151,6 +176,12 @@ void RpcServer::shutdown() {
   s.nnwasm.end_sessions();
   s.server->Shutdown(std::chrono::system_clock::now());
   s.server->Wait();
+  {
+    std::lock_guard lock(s.reaper_mutex);
+    s.reaper_stop = true;
+  }
+  s.reaper_wake.notify_all();
+  if (s.reaper.joinable()) s.reaper.join();
   for (const std::string& path : s.socket_paths) unlink(path.c_str());
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   spdlog::info("serve: stopped (calls drained in {} ms, then {} ms to close)", ms(drained - start),

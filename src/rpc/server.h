@@ -20,6 +20,10 @@ struct ServeOptions {
   std::chrono::milliseconds drain{5000};  // in-flight calls get this long at shutdown
   std::string version;                    // ListModels' server_version
   bool plain = false;  // WasmEdge's services only, as its wasi_nn_rpcserver (for tests)
+  // Contexts of the shared session (clients without a session) unused this long are finalized.
+  std::chrono::milliseconds idle_timeout{600000};
+  // Clients are pinged this often; one that does not answer is dropped (its session freed).
+  std::chrono::milliseconds keepalive{30000};
 };
 
 class RpcServer {

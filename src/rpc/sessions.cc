@@ -84,6 +84,15 @@ void SessionRegistry::drain(std::chrono::milliseconds limit) {
   idle_.wait_for(lock, limit, [&] { return in_flight_ == 0; });
 }
 
+size_t SessionRegistry::reap_idle(std::chrono::steady_clock::duration idle) {
+  const size_t freed = shared_->finalize_idle(idle);
+  if (freed > 0) {
+    spdlog::info("shared session: finalized {} context(s) unused for {} s", freed,
+                 std::chrono::duration_cast<std::chrono::seconds>(idle).count());
+  }
+  return freed;
+}
+
 size_t SessionRegistry::open_count() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();

@@ -30,6 +30,9 @@ class SessionRegistry {
   void close(const std::string& id);
 
   size_t open_count() const;
+  // Finalizes the shared session's contexts unused for `idle` (WasmEdge clients never finalize;
+  // our sessions are freed whole when they end). Returns how many.
+  size_t reap_idle(std::chrono::steady_clock::duration idle);
 
   // Calls are counted while they run (on_session): after drain() starts, new ones are refused
   // (UNAVAILABLE); it returns when none is left or `limit` passed.

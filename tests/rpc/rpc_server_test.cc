@@ -368,3 +368,31 @@ TEST_F(RpcServerTest, StreamingPerTokenAndWithGenerateGiveTheSameText) {
 }
 
 }  // namespace
+
+namespace {
+
+// Clients without a session (WasmEdge's) never finalize: their idle contexts are reaped.
+TEST_F(RpcServerTest, IdleContextsOfTheSharedSessionAreFinalized) {
+  server->stop(SIGTERM);
+  server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{
+          nnwasm::test::nnwasm_binary(), "serve", "--nn-rpc-uri", "unix://" + socket,
+          "--nn-backend-dir", nnwasm::test::test_plugin_dir(), "--nn-preload",
+          "lin:openvino:cpu:" + (dir / "lin.model").string(), "--nn-rpc-idle-timeout", "0.2"},
+      "listening on");
+  ASSERT_TRUE(server->ready()) << server->output();
+  const uint32_t ctx = context_of("lin");
+  ASSERT_TRUE(set_f32(ctx, {1}).ok());
+  for (int i = 0; i < 300 && server->output().find("finalized 1 context(s)") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(server->output().find("shared session: finalized 1 context(s) unused for"),
+            std::string::npos)
+      << server->output();
+  long code = 0;
+  output(ctx, 0, "", &code);
+  EXPECT_EQ(code, 1);  // gone: unknown context
+}
+
+}  // namespace

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   app.add_option("--nn-rpc-drain", drain_s,
                  "Seconds in-flight calls get to finish at shutdown (default 5)")
       ->check(CLI::Range(0.0, 3600.0));
+  double idle_s = 600;
+  app.add_option("--nn-rpc-idle-timeout", idle_s,
+                 "Seconds after which contexts of clients without a session (WasmEdge's) that "
+                 "nothing uses are finalized (default 600)")
+      ->check(CLI::Range(0.01, 1e7));
   app.add_flag("--nn-rpc-plain", options.rpc.plain,
                "Serve WasmEdge's services only, as its wasi_nn_rpcserver does (for testing "
                "clients against that behaviour)");
@@ -59,6 +64,7 @@ int main(int argc, char** argv) {
   }
   options.rpc.socket_mode = static_cast<mode_t>(mode);
   options.rpc.drain = std::chrono::milliseconds(static_cast<long>(drain_s * 1000));
+  options.rpc.idle_timeout = std::chrono::milliseconds(static_cast<long>(idle_s * 1000));
   options.rpc.version = std::string("nnwasm ") + NNWASM_VERSION;
   options.backends = nnwasm::frontend::backend_config(nn);
   options.quotas = nn.quotas;
