@@ -1,7 +1,11 @@
 // NNRPC wire conventions (wire.h).
 #include "wire.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 
 namespace nnwasm::rpc {
 
@@ -35,6 +39,28 @@ uint32_t code_of(const grpc::ClientContext& context, const grpc::Status& status)
 bool has_errno(const grpc::ClientContext& context) {
   uint32_t code = 0;
   return errno_of(context, &code);
+}
+
+bool read_text_file(const std::string& path, std::string* out, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  out->assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+bool read_token_file(const std::string& path, std::string* token, std::string* error) {
+  if (!read_text_file(path, token, error)) return false;
+  const size_t begin = token->find_first_not_of(" \t\r\n");
+  const size_t end = token->find_last_not_of(" \t\r\n");
+  if (begin == std::string::npos) {
+    *error = "the token file " + path + " is empty";
+    return false;
+  }
+  *token = token->substr(begin, end + 1 - begin);
+  return true;
 }
 
 std::string unix_socket_path(std::string_view uri) {

@@ -30,6 +30,14 @@ uint32_t code_of(const grpc::ClientContext& context, const grpc::Status& status)
 // Whether a failure was the server's WASI-NN answer (an errno trailer) rather than transport.
 bool has_errno(const grpc::ClientContext& context);
 
+// Metadata carrying the bearer token (`authorization: Bearer <token>`).
+inline constexpr char kAuthorizationKey[] = "authorization";
+
+// The contents of a file (a PEM certificate or key, a token file); false with `error` set.
+bool read_text_file(const std::string& path, std::string* out, std::string* error);
+// A token file's token: its text without surrounding whitespace; false when empty.
+bool read_token_file(const std::string& path, std::string* token, std::string* error);
+
 // The filesystem path of a unix: URI ("unix:///abs", "unix:/abs", "unix:rel"), or "" for
 // any other URI.
 std::string unix_socket_path(std::string_view uri);

@@ -28,12 +28,22 @@ constexpr size_t kChunk = 1u << 20;
 
 }  // namespace
 
-Server::Server(std::string uri, std::chrono::milliseconds connect_timeout)
-    : uri_(std::move(uri)), timeout_(connect_timeout) {
+Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
+               const std::string& tls_ca, std::string token)
+    : uri_(std::move(uri)),
+      timeout_(connect_timeout),
+      tls_(!tls_ca.empty()),
+      authorization_(token.empty() ? std::string() : "Bearer " + token) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);  // outputs may be larger than gRPC's 4 MiB default
   args.SetMaxSendMessageSize(-1);
-  channel_ = grpc::CreateCustomChannel(uri_, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (tls_) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = tls_ca;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  channel_ = grpc::CreateCustomChannel(uri_, credentials, args);
   graph_ = wire::Graph::NewStub(channel_);
   resource_ = wire::GraphResource::NewStub(channel_);
   context_ = wire::GraphExecutionContextResource::NewStub(channel_);
@@ -54,14 +64,17 @@ void Server::ensure_ready() {
     throw Error{NNWASM_RUNTIME_ERROR,
                 "cannot reach nnwasm server at " + uri_ +
                     ": the connection was refused or not answered within " + seconds(timeout_) +
-                    " (--nn-rpc-timeout); start one with `nnwasm serve --nn-rpc-uri " + uri_ +
-                    " --nn-preload ...`"};
+                    " (--nn-rpc-timeout" +
+                    (tls_ ? "; is its TLS certificate signed by --nn-rpc-tls-ca?"
+                          : "; if it uses TLS, pass --nn-rpc-tls-ca") +
+                    "); start one with `nnwasm serve --nn-rpc-uri " + uri_ + " --nn-preload ...`"};
   }
   grpc::ClientContext c;
-  c.set_deadline(Clock::now() + timeout_);
+  prepare(&c, true);
   google::protobuf::Empty empty;
   v1::ModelList list;
   const grpc::Status status = nnwasm_->ListModels(&c, empty, &list);
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) check(c, status, "connect");
   extended_ = status.ok();
   if (!extended_) {
     plugin_support::log(nullptr, NNWASM_LOG_WARN,
@@ -91,6 +104,7 @@ bool Server::connect() {
 void Server::open_session() {
   v1::OpenSessionRequest request;
   request.set_client("nnwasm rpc backend, pid " + std::to_string(getpid()));
+  if (!authorization_.empty()) session_call_.AddMetadata(rpc::kAuthorizationKey, authorization_);
   session_reader_ = nnwasm_->OpenSession(&session_call_, request);
   v1::SessionEvent event;
   if (!session_reader_->Read(&event) || event.session_id().empty()) {
@@ -108,6 +122,7 @@ void Server::open_session() {
 
 void Server::prepare(grpc::ClientContext* context, bool quick) const {
   if (!session_id_.empty()) context->AddMetadata(rpc::kSessionKey, session_id_);
+  if (!authorization_.empty()) context->AddMetadata(rpc::kAuthorizationKey, authorization_);
   if (quick) context->set_deadline(Clock::now() + timeout_);
 }
 
@@ -120,6 +135,10 @@ void Server::check(const grpc::ClientContext& context, const grpc::Status& statu
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": lost nnwasm server at " + uri_ + " (" +
                                           status.error_message() + ")"};
+  }
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": server " + uri_ +
+                                          " refused the call: " + status.error_message()};
   }
   if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
     throw Error{NNWASM_UNSUPPORTED_OPERATION, std::string(what) + ": server " + uri_ +
@@ -137,23 +156,35 @@ std::vector<std::shared_ptr<Server>>& servers() {
 
 void configure_servers() {
   const nnwasm_host* host = plugin_support::g_host.load();
-  const char* uris = nullptr;
-  const char* timeout = nullptr;
-  if (host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, option) && host->option != nullptr) {
-    uris = host->option(host, "rpc.uri");
-    timeout = host->option(host, "rpc.timeout_ms");
-  }
+  auto option = [host](const char* key) -> const char* {
+    if (host == nullptr || !NNWASM_HAS_FIELD(host, nnwasm_host, option) || !host->option) {
+      return nullptr;
+    }
+    return host->option(host, key);
+  };
+  const char* uris = option("rpc.uri");
+  const char* timeout = option("rpc.timeout_ms");
   std::lock_guard lock(g_servers_mutex);
   g_servers.clear();
   if (uris == nullptr) return;
   const long ms = timeout != nullptr ? std::max(10L, std::atol(timeout)) : 5000L;
+  // A CA or token file that cannot be read makes the plugin unusable, with the reason logged.
+  std::string tls_ca, token, error;
+  if (const char* ca = option("rpc.tls_ca");
+      ca != nullptr && !rpc::read_text_file(ca, &tls_ca, &error)) {
+    throw Error{NNWASM_RUNTIME_ERROR, "--nn-rpc-tls-ca: " + error};
+  }
+  if (const char* file = option("rpc.token_file");
+      file != nullptr && !rpc::read_token_file(file, &token, &error)) {
+    throw Error{NNWASM_RUNTIME_ERROR, "--nn-rpc-token-file: " + error};
+  }
   std::string_view rest(uris);
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
     const std::string_view uri = rest.substr(0, comma);
     if (!uri.empty()) {
       g_servers.push_back(
-          std::make_shared<Server>(std::string(uri), std::chrono::milliseconds(ms)));
+          std::make_shared<Server>(std::string(uri), std::chrono::milliseconds(ms), tls_ca, token));
     }
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);

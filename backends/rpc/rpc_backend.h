@@ -28,7 +28,9 @@ namespace v1 = ::nnwasm::rpc::v1;
 // One server: its channel and stubs, whether it speaks nnwasm's extensions, and our session.
 class Server {
  public:
-  Server(std::string uri, std::chrono::milliseconds connect_timeout);
+  // `tls_ca`: PEM of the CA to trust ("" for plain text); `token`: bearer token ("" for none).
+  Server(std::string uri, std::chrono::milliseconds connect_timeout, const std::string& tls_ca,
+         std::string token);
   ~Server();
 
   const std::string& uri() const { return uri_; }
@@ -55,6 +57,8 @@ class Server {
 
   const std::string uri_;
   const std::chrono::milliseconds timeout_;
+  const bool tls_;
+  const std::string authorization_;  // "Bearer <token>" or empty
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wire::Graph::Stub> graph_;
   std::unique_ptr<wire::GraphResource::Stub> resource_;

@@ -52,6 +52,12 @@ void add_rpc_client_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-rpc-timeout", o.rpc_timeout_s,
                  "Seconds to wait for an NNRPC server to answer a connection (default 5)")
       ->check(CLI::Range(0.01, 3600.0));
+  cmd.add_option("--nn-rpc-tls-ca", o.rpc_tls_ca,
+                 "Talk TLS to the NNRPC servers, trusting this CA certificate (PEM)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--nn-rpc-token-file", o.rpc_token_file,
+                 "A file holding the token the NNRPC servers require")
+      ->check(CLI::ExistingFile);
 }
 
 nn::BackendConfig backend_config(const NnCliOptions& o) {
@@ -65,6 +71,8 @@ nn::BackendConfig backend_config(const NnCliOptions& o) {
     for (const std::string& uri : o.rpc_uris) uris.append(uris.empty() ? "" : ",").append(uri);
     config.options["rpc.uri"] = uris;
     config.options["rpc.timeout_ms"] = std::to_string(static_cast<long>(o.rpc_timeout_s * 1000));
+    if (!o.rpc_tls_ca.empty()) config.options["rpc.tls_ca"] = o.rpc_tls_ca;
+    if (!o.rpc_token_file.empty()) config.options["rpc.token_file"] = o.rpc_token_file;
   }
   return config;
 }

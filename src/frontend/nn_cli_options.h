@@ -13,6 +13,7 @@ namespace nnwasm::frontend {
 
 struct NnCliOptions {
   std::vector<std::string> backend_dirs, backend_order, preloads, graph_dirs, rpc_uris;
+  std::string rpc_tls_ca, rpc_token_file;
   bool strict_target = false, keep_backends = false;
   double rpc_timeout_s = 5;
   nn::Quotas quotas;
@@ -22,7 +23,8 @@ struct NnCliOptions {
 void add_backend_options(CLI::App& command, NnCliOptions& options);
 // --nn-preload, --nn-graph, the --nn-max-* quotas and --nn-compute-timeout.
 void add_model_options(CLI::App& command, NnCliOptions& options);
-// --nn-rpc-uri URI[,URI...] (also --nn-rpc) and --nn-rpc-timeout: models on nnwasm servers.
+// --nn-rpc-uri URI[,URI...] (also --nn-rpc), --nn-rpc-timeout, --nn-rpc-tls-ca and
+// --nn-rpc-token-file: models on nnwasm servers.
 void add_rpc_client_options(CLI::App& command, NnCliOptions& options);
 
 // The backend manager's configuration (plugin dirs beside the running executable), with the

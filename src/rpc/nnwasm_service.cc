@@ -15,11 +15,12 @@ namespace nnwasm::rpc {
 // away) or the server shuts down; then the session is closed.
 class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::SessionEvent> {
  public:
-  SessionStream(NnwasmService& service, std::string id, bool refuse)
+  // A `refusal` other than OK ends the call at once with it.
+  SessionStream(NnwasmService& service, std::string id, const grpc::Status& refusal)
       : service_(service), id_(std::move(id)) {
-    if (refuse) {
+    if (!refusal.ok()) {
       ended_ = true;
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+      Finish(refusal);
       return;
     }
     event_.set_session_id(id_);
@@ -59,9 +60,15 @@ NnwasmService::~NnwasmService() = default;
 grpc::ServerWriteReactor<v1::SessionEvent>* NnwasmService::OpenSession(
     grpc::CallbackServerContext* context, const v1::OpenSessionRequest* request) {
   std::lock_guard lock(streams_mutex_);
-  if (ending_) return new SessionStream(*this, "", true);
+  if (grpc::Status denied; !sessions_.authorized(*context, &denied)) {
+    return new SessionStream(*this, "", denied);
+  }
+  if (ending_) {
+    return new SessionStream(
+        *this, "", grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+  }
   const std::string client = request->client() + " from " + context->peer();
-  auto* stream = new SessionStream(*this, sessions_.open(client), false);
+  auto* stream = new SessionStream(*this, sessions_.open(client), grpc::Status::OK);
   streams_.insert(stream);
   return stream;
 }
@@ -135,8 +142,9 @@ grpc::Status NnwasmService::FinalizeExecutionContext(grpc::ServerContext* contex
   });
 }
 
-grpc::Status NnwasmService::ListModels(grpc::ServerContext*, const google::protobuf::Empty*,
+grpc::Status NnwasmService::ListModels(grpc::ServerContext* context, const google::protobuf::Empty*,
                                        v1::ModelList* result) {
+  if (grpc::Status denied; !sessions_.authorized(*context, &denied)) return denied;
   for (const nn::NamedModel& model : runtime_.models.list()) {
     v1::Model* m = result->add_models();
     m->set_name(model.name);

@@ -91,6 +91,26 @@ RpcServer::~RpcServer() {
 std::string RpcServer::start() {
   Impl& s = *impl_;
   if (s.options.uris.empty()) return "no URI to listen on: pass --nn-rpc-uri URI";
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!s.options.tls_cert_file.empty() || !s.options.tls_key_file.empty()) {
+    if (s.options.tls_cert_file.empty() || s.options.tls_key_file.empty()) {
+      return "TLS needs both --nn-rpc-tls-cert and --nn-rpc-tls-key";
+    }
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    std::string error;
+    if (!read_text_file(s.options.tls_key_file, &pair.private_key, &error) ||
+        !read_text_file(s.options.tls_cert_file, &pair.cert_chain, &error)) {
+      return error;
+    }
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back(std::move(pair));
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  if (!s.options.token_file.empty()) {
+    std::string token, error;
+    if (!read_token_file(s.options.token_file, &token, &error)) return error;
+    s.sessions.require_token(token);
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   std::vector<std::unique_ptr<int>> ports;
@@ -104,7 +124,7 @@ std::string RpcServer::start() {
       s.socket_paths.push_back(path);
     }
     ports.push_back(std::make_unique<int>(0));
-    builder.AddListeningPort(uri, grpc::InsecureServerCredentials(), ports.back().get());
+    builder.AddListeningPort(uri, credentials, ports.back().get());
   }
   builder.SetMaxReceiveMessageSize(s.max_message);
   // Keepalive: a client that is killed or cut off stops answering pings, its connection and

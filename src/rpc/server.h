@@ -24,6 +24,9 @@ struct ServeOptions {
   std::chrono::milliseconds idle_timeout{600000};
   // Clients are pinged this often; one that does not answer is dropped (its session freed).
   std::chrono::milliseconds keepalive{30000};
+  // TLS (both files, PEM) on every URI; and a bearer token every call must carry.
+  std::string tls_cert_file, tls_key_file;
+  std::string token_file;
 };
 
 class RpcServer {

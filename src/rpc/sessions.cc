@@ -62,7 +62,23 @@ void SessionRegistry::close(const std::string& id) {
   // The session (and what it holds) goes with the last call still using it.
 }
 
-bool SessionRegistry::enter(grpc::Status* status) {
+bool SessionRegistry::authorized(const grpc::ServerContextBase& context,
+                                 grpc::Status* status) const {
+  if (token_.empty()) return true;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kAuthorizationKey);
+  const bool ok =
+      it != metadata.end() && std::string_view(it->second.data(), it->second.size()) == token_;
+  if (!ok) {
+    *status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                           "this nnwasm server needs a token: pass --nn-rpc-token-file FILE with "
+                           "the server's token");
+  }
+  return ok;
+}
+
+bool SessionRegistry::enter(const grpc::ServerContextBase& context, grpc::Status* status) {
+  if (!authorized(context, status)) return false;
   std::lock_guard lock(mutex_);
   if (draining_) {
     *status = grpc::Status(grpc::StatusCode::UNAVAILABLE,

@@ -34,9 +34,14 @@ class SessionRegistry {
   // our sessions are freed whole when they end). Returns how many.
   size_t reap_idle(std::chrono::steady_clock::duration idle);
 
+  // Every call must then carry `authorization: Bearer <token>` (PERMISSION_DENIED otherwise).
+  void require_token(std::string token) { token_ = "Bearer " + std::move(token); }
+  // Whether the call may go on: its token is right; `status` says why not.
+  bool authorized(const grpc::ServerContextBase& context, grpc::Status* status) const;
+
   // Calls are counted while they run (on_session): after drain() starts, new ones are refused
-  // (UNAVAILABLE); it returns when none is left or `limit` passed.
-  bool enter(grpc::Status* status);
+  // (UNAVAILABLE); it returns when none is left or `limit` passed. Checks authorized() too.
+  bool enter(const grpc::ServerContextBase& context, grpc::Status* status);
   void leave();
   void drain(std::chrono::milliseconds limit);
 
@@ -51,6 +56,7 @@ class SessionRegistry {
   std::map<std::string, Entry, std::less<>> sessions_;
   std::condition_variable idle_;
   int in_flight_ = 0;  // guarded by mutex_
+  std::string token_;  // "Bearer ..." or empty: no token needed
   bool draining_ = false;
 };
 

@@ -17,7 +17,7 @@ grpc::Status reply(grpc::ServerContextBase* context, const nn::NnStatus& status)
 template <typename Call>
 grpc::Status on_session(SessionRegistry& sessions, grpc::ServerContextBase* context, Call&& call) {
   grpc::Status status;
-  if (!sessions.enter(&status)) return status;
+  if (!sessions.enter(*context, &status)) return status;
   struct Leave {
     SessionRegistry& sessions;
     ~Leave() { sessions.leave(); }

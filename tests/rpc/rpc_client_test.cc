@@ -191,3 +191,64 @@ TEST_F(RpcClientTest, TheRpcPluginPassesTheBackendContract) {
 }
 
 }  // namespace
+
+namespace {
+
+// A self-signed certificate for localhost / 127.0.0.1, made with openssl at test time.
+bool make_certificate(const fs::path& dir, const std::string& name) {
+  auto r = run_process(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+       "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
+       (dir / (name + ".key")).string(), "-out", (dir / (name + ".pem")).string()});
+  return r.exit_code == 0;
+}
+
+TEST_F(RpcClientTest, TlsWithTheRightCaWorksAndWithoutItFailsWithAHint) {
+  ASSERT_TRUE(make_certificate(dir, "server"));
+  ASSERT_TRUE(make_certificate(dir, "other"));
+  ServerProcess server(
+      {nnwasm_binary(), "serve", "--nn-rpc-uri", "127.0.0.1:0", "--nn-preload",
+       "default:GGML:AUTO:" + model_path("tiny-llama.gguf"), "--nn-rpc-tls-cert",
+       (dir / "server.pem").string(), "--nn-rpc-tls-key", (dir / "server.key").string()},
+      "listening on");
+  ASSERT_TRUE(server.ready()) << server.output();
+  const std::string address = server.ready_line().substr(server.ready_line().rfind(' ') + 1);
+  auto run = [&](std::vector<std::string> flags) {
+    std::vector<std::string> argv = {nnwasm_binary(),    "run", "--nn-rpc-uri", address,
+                                     "--nn-rpc-timeout", "2"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {guest_path("llm-stream"), "default", "Once upon a time", kGreedy});
+    return run_process(argv);
+  };
+  auto good = run({"--nn-rpc-tls-ca", (dir / "server.pem").string()});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE((good.out + good.err).find("output tokens: 24"), std::string::npos) << good.err;
+  auto plain = run({});
+  EXPECT_NE(plain.exit_code, 0);
+  EXPECT_NE(plain.err.find("if it uses TLS, pass --nn-rpc-tls-ca"), std::string::npos) << plain.err;
+  auto wrong = run({"--nn-rpc-tls-ca", (dir / "other.pem").string()});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("is its TLS certificate signed by --nn-rpc-tls-ca?"), std::string::npos)
+      << wrong.err;
+}
+
+TEST_F(RpcClientTest, AServerWithATokenRefusesClientsWithoutIt) {
+  std::ofstream(dir / "token") << "s3cret-token\n";
+  std::ofstream(dir / "wrong") << "guess";
+  auto server = serve("a", {"--nn-rpc-token-file", (dir / "token").string()});
+  auto without = run_process(llm_stream(uri("a"), kGreedy));
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_NE(without.err.find("needs a token: pass --nn-rpc-token-file FILE"), std::string::npos)
+      << without.err;
+  std::vector<std::string> wrong_argv = llm_stream(uri("a"), kGreedy);
+  wrong_argv.insert(wrong_argv.begin() + 2, {"--nn-rpc-token-file", (dir / "wrong").string()});
+  auto wrong = run_process(wrong_argv);
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("refused the call"), std::string::npos) << wrong.err;
+  std::vector<std::string> right_argv = llm_stream(uri("a"), kGreedy);
+  right_argv.insert(right_argv.begin() + 2, {"--nn-rpc-token-file", (dir / "token").string()});
+  auto right = run_process(right_argv);
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+}
+
+}  // namespace

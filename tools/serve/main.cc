@@ -40,6 +40,14 @@ int main(int argc, char** argv) {
                  "Seconds after which contexts of clients without a session (WasmEdge's) that "
                  "nothing uses are finalized (default 600)")
       ->check(CLI::Range(0.01, 1e7));
+  app.add_option("--nn-rpc-tls-cert", options.rpc.tls_cert_file,
+                 "TLS certificate chain (PEM) for every URI; with --nn-rpc-tls-key")
+      ->check(CLI::ExistingFile);
+  app.add_option("--nn-rpc-tls-key", options.rpc.tls_key_file, "TLS private key (PEM)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--nn-rpc-token-file", options.rpc.token_file,
+                 "A file holding a token every client must send (--nn-rpc-token-file on run)")
+      ->check(CLI::ExistingFile);
   app.add_flag("--nn-rpc-plain", options.rpc.plain,
                "Serve WasmEdge's services only, as its wasi_nn_rpcserver does (for testing "
                "clients against that behaviour)");
