@@ -252,3 +252,33 @@ TEST_F(RpcClientTest, AServerWithATokenRefusesClientsWithoutIt) {
 }
 
 }  // namespace
+
+namespace {
+
+// Many clients streaming from one named llama model at once: each has its own context (KV
+// cache) on the server and gets the text it gets alone.
+TEST_F(RpcClientTest, ManyConcurrentStreamsFromOneNamedModelAllGetTheirAloneText) {
+  auto server = serve("a");
+  const std::string meta = R"({"n-predict":8,"temp":0})";
+  auto alone = run_process({nnwasm_binary(), "run", "--nn-preload",
+                            "default:GGML:AUTO:" + model_path("tiny-llama.gguf"),
+                            guest_path("llm-stream"), "default", "Once upon a time", meta});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  constexpr int kClients = 64;
+  std::vector<nnwasm::test::ProcessResult> results(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = run_process(llm_stream(uri("a"), meta), "", "", 120); });
+  }
+  for (auto& t : threads) t.join();
+  int same = 0;
+  for (const auto& r : results) same += r.exit_code == 0 && r.out == alone.out;
+  EXPECT_EQ(same, kClients) << results[0].err;
+  EXPECT_TRUE(eventually([&] {
+    return server->output().find("; 0 open") != std::string::npos &&
+           server->output().rfind("; 0 open") > server->output().rfind("started");
+  })) << "every session ended";
+}
+
+}  // namespace
