@@ -23,6 +23,16 @@ std::vector<std::shared_ptr<Server>> g_servers;
 std::mutex g_servers_mutex;
 std::atomic<size_t> g_next{0};  // round robin
 
+// Retries for the calls that change nothing on the server, through gRPC's service config.
+constexpr char kServiceConfig[] = R"({"methodConfig": [{
+  "name": [{"service": "wasi_ephemeral_nn.GraphExecutionContextResource", "method": "GetOutput"},
+           {"service": "wasi_ephemeral_nn.GraphExecutionContextResource",
+            "method": "GetOutputSingle"},
+           {"service": "nnwasm.rpc.v1.Nnwasm", "method": "GetOutputTyped"},
+           {"service": "nnwasm.rpc.v1.Nnwasm", "method": "ListModels"}],
+  "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.05s", "maxBackoff": "0.5s",
+                  "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})";
+
 // Chunks of a Load stream: well under any message limit.
 constexpr size_t kChunk = 1u << 20;
 
@@ -37,6 +47,8 @@ Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);  // outputs may be larger than gRPC's 4 MiB default
   args.SetMaxSendMessageSize(-1);
+  // gRPC retries the calls that only read (idempotent) when the server is briefly unavailable.
+  args.SetServiceConfigJSON(kServiceConfig);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (tls_) {
     grpc::SslCredentialsOptions ssl;
