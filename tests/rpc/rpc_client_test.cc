@@ -273,8 +273,17 @@ TEST_F(RpcClientTest, ManyConcurrentStreamsFromOneNamedModelAllGetTheirAloneText
   }
   for (auto& t : threads) t.join();
   int same = 0;
-  for (const auto& r : results) same += r.exit_code == 0 && r.out == alone.out;
-  EXPECT_EQ(same, kClients) << results[0].err;
+  std::string first_difference;
+  for (const auto& r : results) {
+    const bool ok = r.exit_code == 0 && r.out == alone.out;
+    same += ok;
+    if (!ok && first_difference.empty()) {
+      first_difference = "exit " + std::to_string(r.exit_code) +
+                         (r.timed_out ? " (timed out)" : "") + "\nout: " + r.out +
+                         "\nerr: " + r.err;
+    }
+  }
+  EXPECT_EQ(same, kClients) << "alone: " << alone.out << "\n" << first_difference;
   EXPECT_TRUE(eventually([&] {
     return server->output().find("; 0 open") != std::string::npos &&
            server->output().rfind("; 0 open") > server->output().rfind("started");
