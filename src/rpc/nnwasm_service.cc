@@ -89,6 +89,12 @@ grpc::Status NnwasmService::Load(grpc::ServerContext* context,
     if (!reader->Read(&chunk) || chunk.builder_sizes_size() == 0) {
       return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: no model header (builder sizes)");
     }
+    constexpr int kMaxBuilders = 64;  // models are one file, or a few (weights beside a graph)
+    if (chunk.builder_sizes_size() > kMaxBuilders) {
+      return nn::nn_error(NNWASM_INVALID_ARGUMENT,
+                          "load: " + std::to_string(chunk.builder_sizes_size()) +
+                              " graph builders; at most " + std::to_string(kMaxBuilders));
+    }
     // The declared size is checked before anything is allocated.
     uint64_t total = 0;
     for (uint64_t size : chunk.builder_sizes()) {
