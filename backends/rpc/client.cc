@@ -64,7 +64,7 @@ Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
 
 Server::~Server() {
   if (session_reader_) {
-    session_call_.TryCancel();
+    session_call_->TryCancel();
     if (session_thread_.joinable()) session_thread_.join();
   }
 }
@@ -116,11 +116,17 @@ bool Server::connect() {
 void Server::open_session() {
   v1::OpenSessionRequest request;
   request.set_client("nnwasm rpc backend, pid " + std::to_string(getpid()));
-  if (!authorization_.empty()) session_call_.AddMetadata(rpc::kAuthorizationKey, authorization_);
-  session_reader_ = nnwasm_->OpenSession(&session_call_, request);
+  // A fresh call context each attempt: gRPC contexts are single-use.
+  session_call_ = std::make_unique<grpc::ClientContext>();
+  if (!authorization_.empty()) session_call_->AddMetadata(rpc::kAuthorizationKey, authorization_);
+  session_reader_ = nnwasm_->OpenSession(session_call_.get(), request);
   v1::SessionEvent event;
   if (!session_reader_->Read(&event) || event.session_id().empty()) {
-    throw Error{NNWASM_RUNTIME_ERROR, "server " + uri_ + " did not open a session"};
+    const grpc::Status status = session_reader_->Finish();
+    session_reader_.reset();
+    session_call_.reset();
+    throw Error{NNWASM_RUNTIME_ERROR,
+                "server " + uri_ + " did not open a session: " + status.error_message()};
   }
   session_id_ = event.session_id();
   // The session lives while this call is open: the thread waits for its end.

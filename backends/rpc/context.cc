@@ -89,9 +89,11 @@ nnwasm_status Context::compute_single() {
     v1::GenerateRequest request;
     request.set_ctx_handle(handle_);
     stream_ = server.nnwasm().Generate(stream_call_.get(), request);
+    text_.clear();  // the first piece carries the whole text so far
   }
   if (stream_->Read(&last_)) {
     stepped_ = true;
+    text_ += last_.text_delta();
     if (last_.code() != NNWASM_SUCCESS) {  // the end: the server stops there too
       stream_->Finish();
       stream_.reset();
@@ -132,7 +134,10 @@ nnwasm_output Context::fetch(uint32_t index, bool single) {
   Server& server = *graph_->server;
   // While the server generates ahead, answer what the guest would read at its own step.
   if (stepped_ && single && index == 0) return hold(single, 0, last_.piece(), NNWASM_TENSOR_U8, {});
+  if (stepped_ && !single && index == 0) return hold(single, 0, text_, NNWASM_TENSOR_U8, {});
   if (stepped_ && index == 1) return hold(single, 1, last_.stats(), NNWASM_TENSOR_U8, {});
+  // Any other read would wait for the server's Generate (it holds the context): end it first.
+  if (stream_) stop_stream();
   grpc::ClientContext c;
   server.prepare(&c, false);
   wire::GetOutputRequest request;
@@ -141,11 +146,6 @@ nnwasm_output Context::fetch(uint32_t index, bool single) {
   if (server.extended() && !single) {
     v1::TypedOutput result;
     server.check(c, server.nnwasm().GetOutputTyped(&c, request, &result), "get_output");
-    // Output 0 only grows while generating: cut the server's (later) text to the guest's step.
-    if (stepped_ && index == 0 && result.data().size() > last_.text_size()) {
-      result.mutable_data()->resize(last_.text_size());
-      result.clear_dimensions();  // the text's length, filled in by hold()
-    }
     return hold(single, index, std::move(*result.mutable_data()), result.type(),
                 {result.dimensions().begin(), result.dimensions().end()});
   }

@@ -68,7 +68,7 @@ class Server {
   bool ready_ = false;
   bool extended_ = false;
   std::string session_id_;
-  grpc::ClientContext session_call_;  // the open OpenSession call; cancelled at the end
+  std::unique_ptr<grpc::ClientContext> session_call_;  // the open OpenSession call
   std::unique_ptr<grpc::ClientReader<v1::SessionEvent>> session_reader_;
   std::thread session_thread_;  // waits for the session stream to end
 };
@@ -127,6 +127,7 @@ class Context {
   std::unique_ptr<grpc::ClientReader<v1::GeneratePiece>> stream_;
   v1::GeneratePiece last_;
   bool stepped_ = false;  // last_ holds a step the guest made through Generate
+  std::string text_;      // output 0 at the guest's step, rebuilt from the pieces' text deltas
 };
 
 }  // namespace nnwasm::rpc_backend

@@ -61,6 +61,11 @@ NnStatus too_many_graphs(uint32_t limit) {
                                         "); unload some or raise --nn-max-graphs");
 }
 
+NnStatus too_many_contexts(uint32_t limit) {
+  return nn_error(NNWASM_TOO_LARGE, "too many execution contexts (" + std::to_string(limit) +
+                                        "); finalize some or raise --nn-max-contexts");
+}
+
 // Runs a compute-like call under the graph's compute mutex when its backend is not re-entrant,
 // with the instance's deadline armed for the backend's cancellation polls.
 template <typename Call>
@@ -147,9 +152,7 @@ NnStatus Session::init_execution_context(uint32_t graph, uint32_t* context_out) 
                       "init_execution_context: unknown graph handle " + std::to_string(graph));
     }
     if (contexts_.size() >= runtime_.quotas.max_contexts) {
-      return nn_error(NNWASM_TOO_LARGE, "too many execution contexts (" +
-                                            std::to_string(runtime_.quotas.max_contexts) +
-                                            "); finalize some or raise --nn-max-contexts");
+      return too_many_contexts(runtime_.quotas.max_contexts);
     }
     g = it->second;
   }
@@ -157,6 +160,9 @@ NnStatus Session::init_execution_context(uint32_t graph, uint32_t* context_out) 
   std::unique_ptr<Context> context = Context::create(std::move(g), &status);
   if (!context) return status;
   std::lock_guard lock(mutex_);
+  if (contexts_.size() >= runtime_.quotas.max_contexts) {  // others got there meanwhile
+    return too_many_contexts(runtime_.quotas.max_contexts);
+  }
   if (next_context_ == std::numeric_limits<uint32_t>::max()) {
     return nn_error(NNWASM_TOO_LARGE, "execution context handles exhausted");
   }

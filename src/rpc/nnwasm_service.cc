@@ -86,7 +86,7 @@ grpc::Status NnwasmService::Load(grpc::ServerContext* context,
                                  v1::LoadResult* result) {
   return on_session(sessions_, context, [&](nn::Session& session) {
     v1::LoadChunk chunk;
-    if (!reader->Read(&chunk) || chunk.builder_sizes_size() == 0) {
+    if (!reader->Read(&chunk) || chunk.builder_sizes_size() == 0) {  // header
       return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: no model header (builder sizes)");
     }
     constexpr int kMaxBuilders = 64;  // models are one file, or a few (weights beside a graph)
@@ -108,8 +108,7 @@ grpc::Status NnwasmService::Load(grpc::ServerContext* context,
     }
     const uint32_t encoding = chunk.encoding(), target = chunk.target();
     std::vector<uint64_t> sizes(chunk.builder_sizes().begin(), chunk.builder_sizes().end());
-    std::vector<uint8_t> bytes;
-    bytes.reserve(total);
+    std::vector<uint8_t> bytes;  // grows as data arrives: a declared size costs nothing
     do {
       if (chunk.data().size() > total - bytes.size()) {
         return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: more model bytes than declared");
@@ -180,6 +179,7 @@ grpc::Status NnwasmService::Generate(grpc::ServerContext* context,
                                      grpc::ServerWriter<v1::GeneratePiece>* writer) {
   return on_session(sessions_, context, [&](nn::Session& session) {
     v1::GeneratePiece piece;
+    size_t sent = 0;  // bytes of output 0 already sent as deltas
     return session.stream(
         request->ctx_handle(), [&] { return !context->IsCancelled(); },
         [&](uint32_t code, const nnwasm_output& out, const nnwasm_output& text,
@@ -188,6 +188,9 @@ grpc::Status NnwasmService::Generate(grpc::ServerContext* context,
           piece.set_piece(out.data, out.size);
           piece.set_text_size(text.size);
           piece.set_stats(stats.data, stats.size);
+          if (text.size < sent) sent = 0;  // the text started over: send it whole
+          piece.set_text_delta(text.data + sent, text.size - sent);
+          sent = text.size;
           return writer->Write(piece);  // false: the client went away
         });
   });

@@ -60,9 +60,9 @@ struct RpcServer::Impl {
         resource(sessions),
         context(sessions),
         nnwasm(sessions, runtime, options.version),
-        max_message(static_cast<int>(std::min<uint64_t>(
-            INT_MAX, std::max(runtime.quotas.max_tensor_bytes, runtime.quotas.max_model_bytes) +
-                         (1u << 20)))) {}
+        // Loads arrive in chunks, so the largest message is one tensor (plus its envelope).
+        max_message(static_cast<int>(
+            std::min<uint64_t>(INT_MAX, runtime.quotas.max_tensor_bytes + (1u << 20)))) {}
 
   ServeOptions options;
   SessionRegistry sessions;

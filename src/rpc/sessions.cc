@@ -3,8 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/random.h>
 #include <cstdio>
-#include <random>
 
 #include "wire.h"
 
@@ -31,10 +31,14 @@ std::shared_ptr<nn::Session> SessionRegistry::find(const grpc::ServerContextBase
 }
 
 std::string SessionRegistry::open(const std::string& client) {
-  static thread_local std::mt19937_64 random{std::random_device{}()};
+  // 128 bits from the kernel: an id is the only key to a session, so it must not be guessable.
+  uint8_t bits[16];
+  for (size_t got = 0; got < sizeof bits;) {
+    const ssize_t n = getrandom(bits + got, sizeof bits - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
   char id[33];
-  std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                static_cast<unsigned long long>(random()));
+  for (size_t i = 0; i < sizeof bits; ++i) std::snprintf(id + 2 * i, 3, "%02x", bits[i]);
   auto session = std::make_shared<nn::Session>(runtime_);
   size_t open;
   {

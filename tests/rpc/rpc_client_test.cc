@@ -291,3 +291,26 @@ TEST_F(RpcClientTest, ManyConcurrentStreamsFromOneNamedModelAllGetTheirAloneText
 }
 
 }  // namespace
+
+namespace {
+
+// Every way of generating (one compute, a stream, compute then stream, stream + fini_single +
+// stream) prints byte-for-byte the same through a server (Generate) as locally.
+TEST_F(RpcClientTest, EveryGenerationModeIsByteExactThroughAServer) {
+  auto server = serve("a");
+  const std::string meta = R"({"n-predict":12,"temp":0})";
+  for (const char* mode : {"compute", "stream", "both", "restream"}) {
+    auto local =
+        run_process({nnwasm_binary(), "run", "--nn-preload",
+                     "default:GGML:AUTO:" + model_path("tiny-llama.gguf"),
+                     guest_path("llm_generate"), "default", mode, "Once upon a time", meta});
+    auto remote =
+        run_process({nnwasm_binary(), "run", "--nn-rpc-uri", uri("a"), guest_path("llm_generate"),
+                     "default", mode, "Once upon a time", meta});
+    ASSERT_EQ(local.exit_code, 0) << local.err;
+    EXPECT_EQ(remote.exit_code, 0) << mode << ": " << remote.err;
+    EXPECT_EQ(remote.out, local.out) << mode;
+  }
+}
+
+}  // namespace
