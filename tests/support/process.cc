@@ -14,6 +14,14 @@
 
 namespace nnwasm::test {
 
+void exec_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
                           const std::string& cwd, int timeout_s) {
   std::signal(SIGPIPE, SIG_IGN);  // the child may exit without reading its stdin
@@ -28,11 +36,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    exec_argv(argv);
   }
   close(in_pipe[0]);
   close(out_pipe[1]);

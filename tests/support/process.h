@@ -18,6 +18,9 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
                           const std::string& cwd = {}, int timeout_s = 0);
 
+// In a forked child: exec argv (searched in PATH); exits 127 when that fails.
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv);
+
 // Paths baked in by CMake.
 std::string nnwasm_binary();
 std::string guest_path(const std::string& name);  // build/guests/<name>.wasm

@@ -1,6 +1,8 @@
 // ServerProcess: fork/exec, a thread pumping the child's pipes, signals to stop it.
 #include "support/server_process.h"
 
+#include "support/process.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -24,11 +26,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv, const std::st
     dup2(err_pipe[1], 2);
     const int null_in = open("/dev/null", O_RDONLY);
     dup2(null_in, 0);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    exec_argv(argv);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
