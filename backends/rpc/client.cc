@@ -1,5 +1,6 @@
 // The servers of the rpc backend: channels, nnwasm extensions or not, sessions, and loading a
 // graph on one of them (by name, round robin among those that have it; or from guest bytes).
+#include <grpc/grpc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -173,6 +174,9 @@ std::vector<std::shared_ptr<Server>>& servers() {
 }
 
 void configure_servers() {
+  // Our own reference on gRPC, dropped in close_servers with a blocking shutdown: otherwise the
+  // last channel's end starts gRPC's cleanup on a thread of its own that may still run at exit.
+  grpc_init();
   const nnwasm_host* host = plugin_support::g_host.load();
   auto option = [host](const char* key) -> const char* {
     if (host == nullptr || !NNWASM_HAS_FIELD(host, nnwasm_host, option) || !host->option) {
@@ -210,8 +214,11 @@ void configure_servers() {
 }
 
 void close_servers() {
-  std::lock_guard lock(g_servers_mutex);
-  g_servers.clear();
+  {
+    std::lock_guard lock(g_servers_mutex);
+    g_servers.clear();
+  }
+  grpc_shutdown_blocking();
 }
 
 Graph::~Graph() {
