@@ -18,7 +18,7 @@ Context::Context(std::shared_ptr<Graph> graph) : graph_(std::move(graph)) {
 }
 
 Context::~Context() {
-  stop_stream();
+  close_stream(true);
   Server& server = *graph_->server;
   if (!server.extended()) return;  // WasmEdge servers never free contexts
   grpc::ClientContext c;
@@ -29,20 +29,24 @@ Context::~Context() {
   server.nnwasm().FinalizeExecutionContext(&c, request, &empty);
 }
 
-void Context::stop_stream() {
+std::pair<grpc::Status, std::unique_ptr<grpc::ClientContext>> Context::close_stream(bool cancel) {
+  if (!stream_) return {grpc::Status::OK, nullptr};
+  // The server holds the context for the whole Generate call: the next call on it runs after
+  // Generate's last step.
+  if (cancel) stream_call_->TryCancel();
+  grpc::Status status = stream_->Finish();
+  stream_.reset();
+  return {std::move(status), std::move(stream_call_)};
+}
+
+void Context::start_over() {
+  close_stream(true);  // set_input, compute and fini_single start the sequence over anyway
   stepped_ = false;
   drop_outputs();
-  if (!stream_) return;
-  // The server holds the context for the whole Generate call: the next call on it runs after
-  // Generate's last step, and that call (set_input, compute, fini_single) starts over anyway.
-  stream_call_->TryCancel();
-  stream_->Finish();
-  stream_.reset();
-  stream_call_.reset();
 }
 
 void Context::set_input(uint32_t index, const nnwasm_tensor& tensor) {
-  stop_stream();
+  start_over();
   Server& server = *graph_->server;
   grpc::ClientContext c;
   server.prepare(&c, false);
@@ -75,7 +79,7 @@ nnwasm_status Context::run(bool single) {
 }
 
 nnwasm_status Context::compute() {
-  stop_stream();
+  start_over();
   return run(false);
 }
 
@@ -94,17 +98,11 @@ nnwasm_status Context::compute_single() {
   if (stream_->Read(&last_)) {
     stepped_ = true;
     text_ += last_.text_delta();
-    if (last_.code() != NNWASM_SUCCESS) {  // the end: the server stops there too
-      stream_->Finish();
-      stream_.reset();
-      stream_call_.reset();
-    }
+    if (last_.code() != NNWASM_SUCCESS) close_stream(false);  // the end: the server stopped too
     return last_.code();
   }
   // Ended without a piece: a failed step (its code), or the server went away.
-  const grpc::Status status = stream_->Finish();
-  std::unique_ptr<grpc::ClientContext> call = std::move(stream_call_);
-  stream_.reset();
+  auto [status, call] = close_stream(false);
   stepped_ = false;
   server.check(*call,
                status.ok()
@@ -136,8 +134,9 @@ nnwasm_output Context::fetch(uint32_t index, bool single) {
   if (stepped_ && single && index == 0) return hold(single, 0, last_.piece(), NNWASM_TENSOR_U8, {});
   if (stepped_ && !single && index == 0) return hold(single, 0, text_, NNWASM_TENSOR_U8, {});
   if (stepped_ && index == 1) return hold(single, 1, last_.stats(), NNWASM_TENSOR_U8, {});
-  // Any other read would wait for the server's Generate (it holds the context): end it first.
-  if (stream_) stop_stream();
+  // Any other read would wait for the server's Generate (it holds the context): end it first,
+  // keeping what was handed out (valid until the next compute).
+  close_stream(true);
   grpc::ClientContext c;
   server.prepare(&c, false);
   wire::GetOutputRequest request;
@@ -166,7 +165,7 @@ nnwasm_output Context::output_single(uint32_t index) {
 }
 
 void Context::fini_single() {
-  stop_stream();
+  start_over();
   Server& server = *graph_->server;
   grpc::ClientContext c;
   server.prepare(&c, false);

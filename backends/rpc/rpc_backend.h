@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../common/plugin_support.h"
@@ -110,8 +111,10 @@ class Context {
   nnwasm_output hold(bool single, uint32_t index, std::string bytes, uint32_t type,
                      std::vector<uint32_t> dims);
   void drop_outputs() { outputs_.clear(); }
-  // Ends a Generate stream still open (before any call that resets the sequence).
-  void stop_stream();
+  // Ends the Generate call, if one is open (cancelling it when `cancel`): its status and call.
+  std::pair<grpc::Status, std::unique_ptr<grpc::ClientContext>> close_stream(bool cancel);
+  // Before a call that starts the sequence over: the stream ends and outputs are dropped.
+  void start_over();
 
   std::shared_ptr<Graph> graph_;
   uint32_t handle_ = 0;

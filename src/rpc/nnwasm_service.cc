@@ -186,7 +186,6 @@ grpc::Status NnwasmService::Generate(grpc::ServerContext* context,
             const nnwasm_output& stats) {
           piece.set_code(code);
           piece.set_piece(out.data, out.size);
-          piece.set_text_size(text.size);
           piece.set_stats(stats.data, stats.size);
           if (text.size < sent) sent = 0;  // the text started over: send it whole
           piece.set_text_delta(text.data + sent, text.size - sent);
