@@ -1,6 +1,7 @@
 // Framework-free helpers every backend plugin needs: the Error a plugin throws internally, the
 // thread-local last_error buffer with fail(), guarded(), which runs a body and turns any
-// exception into a WASI-NN status plus a message, and the host's callbacks (log, cancelled).
+// exception into a WASI-NN status plus a message, and the host's callbacks (log, cancelled,
+// option).
 // `kPluginErrorPrefix` (e.g. "onnx: ") is defined by NNWASM_DEFINE_BACKEND (backend_boundary.h).
 #pragma once
 
@@ -104,6 +105,14 @@ inline bool cancelled(void* host_token) noexcept {
   const nnwasm_host* host = g_host.load(std::memory_order_acquire);
   return host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, cancelled) &&
          host->cancelled != nullptr && host->cancelled(host_token) != 0;
+}
+
+// The host's option `key` (nnwasm_host.option, ABI 2.1), or NULL when unset or unsupported.
+inline const char* option(const char* key) noexcept {
+  const nnwasm_host* host = g_host.load(std::memory_order_acquire);
+  return host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, option) && host->option != nullptr
+             ? host->option(host, key)
+             : nullptr;
 }
 
 // ---- tensors ----

@@ -177,13 +177,7 @@ void configure_servers() {
   // Our own reference on gRPC, dropped in close_servers with a blocking shutdown: otherwise the
   // last channel's end starts gRPC's cleanup on a thread of its own that may still run at exit.
   grpc_init();
-  const nnwasm_host* host = plugin_support::g_host.load();
-  auto option = [host](const char* key) -> const char* {
-    if (host == nullptr || !NNWASM_HAS_FIELD(host, nnwasm_host, option) || !host->option) {
-      return nullptr;
-    }
-    return host->option(host, key);
-  };
+  using plugin_support::option;
   const char* uris = option("rpc.uri");
   const char* timeout = option("rpc.timeout_ms");
   std::lock_guard lock(g_servers_mutex);

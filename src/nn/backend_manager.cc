@@ -92,6 +92,10 @@ std::string device_list(const PluginInfo& info) {
 
 }  // namespace
 
+bool BackendManager::lacks_required_option(const PluginManifest& manifest) const {
+  return !manifest.requires_option.empty() && !config_.options.count(manifest.requires_option);
+}
+
 NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<const uint8_t> head,
                                 Selection* out, std::string* explanation) {
   encoding = resolve_ambiguous_encoding(encoding, head);
@@ -125,7 +129,7 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     // libtorch, ...).
     if (const PluginManifest* m = plugin->manifest();
         m != nullptr && m->abi == NNWASM_BACKEND_ABI_VERSION) {
-      if (!m->requires_option.empty() && !config_.options.count(m->requires_option)) {
+      if (lacks_required_option(*m)) {
         explain("  " + m->name + ": needs the option " + m->requires_option +
                 " (manifest; not loaded)");
         continue;

@@ -50,6 +50,9 @@ class BackendManager {
                   std::string* explanation = nullptr);
 
   const BackendConfig& config() const { return config_; }
+  // Whether a manifest's requires=KEY names an option this configuration does not set (the
+  // plugin is then of no use here and is not opened).
+  bool lacks_required_option(const PluginManifest& manifest) const;
 
  private:
   BackendConfig config_;

@@ -1,8 +1,6 @@
 // Graph and Context lifetimes: free the backend handle first, then release the plugin.
 #include "nn/graph.h"
 
-#include <chrono>
-
 namespace nnwasm::nn {
 
 Graph::Graph(std::shared_ptr<PluginHandle> plugin, nnwasm_graph* handle, uint32_t target,
@@ -65,13 +63,6 @@ Context::Context(std::shared_ptr<Graph> graph, std::unique_ptr<CallControl> cont
                  nnwasm_context* handle)
     : graph_(std::move(graph)), control_(std::move(control)), handle_(handle) {
   touch();
-}
-
-void Context::touch() {
-  last_used_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch())
-                          .count(),
-                      std::memory_order_relaxed);
 }
 
 Context::~Context() {

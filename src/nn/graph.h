@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,9 +58,11 @@ class Context {
   CallControl& control() { return *control_; }
   // Held by whoever calls into the backend with this context (one thread at a time).
   std::mutex& call_mutex() { return call_mutex_; }
-  // When a call last took the context (steady clock, ns): idle contexts can be reaped.
-  void touch();
-  int64_t last_used_ns() const { return last_used_ns_.load(std::memory_order_relaxed); }
+  // When a call last took the context: idle contexts can be reaped.
+  void touch() { last_used_.store(std::chrono::steady_clock::now(), std::memory_order_relaxed); }
+  std::chrono::steady_clock::time_point last_used() const {
+    return last_used_.load(std::memory_order_relaxed);
+  }
 
   // Calls into the backend, converting a failure into an NnStatus with the backend's message.
   NnStatus check(nnwasm_status code, const char* operation) const;
@@ -71,7 +74,7 @@ class Context {
   std::unique_ptr<CallControl> control_;  // its address is the backend's host token
   nnwasm_context* handle_;
   std::mutex call_mutex_;
-  std::atomic<int64_t> last_used_ns_{0};
+  std::atomic<std::chrono::steady_clock::time_point> last_used_;
 };
 
 }  // namespace nnwasm::nn

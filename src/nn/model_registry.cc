@@ -51,6 +51,16 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+nnwasm_load_options load_options(uint32_t encoding, uint32_t target, int32_t device,
+                                 std::string_view config) {
+  return {sizeof(nnwasm_load_options),
+          encoding,
+          target,
+          device,
+          config.empty() ? nullptr : config.data(),
+          config.size()};
+}
+
 }  // namespace
 
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
@@ -65,12 +75,8 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
     status.message = description + ": " + status.message;
     return status;
   }
-  nnwasm_load_options options{sizeof(nnwasm_load_options),
-                              selection.encoding,
-                              selection.target,
-                              selection.device_index,
-                              config.empty() ? nullptr : config.data(),
-                              config.size()};
+  const nnwasm_load_options options =
+      load_options(selection.encoding, selection.target, selection.device_index, config);
   nnwasm_graph* handle = nullptr;
   const nnwasm_backend& backend = selection.plugin->backend();
   nnwasm_status code;
@@ -95,18 +101,12 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
 
 NnStatus load_graph_by_name(BackendManager& manager, std::string_view name, std::string_view config,
                             std::shared_ptr<Graph>* out) {
-  const nnwasm_load_options options{sizeof(nnwasm_load_options),
-                                    NNWASM_ENCODING_AUTODETECT,
-                                    NNWASM_TARGET_AUTO,
-                                    0,
-                                    config.empty() ? nullptr : config.data(),
-                                    config.size()};
+  const nnwasm_load_options options =
+      load_options(NNWASM_ENCODING_AUTODETECT, NNWASM_TARGET_AUTO, 0, config);
   for (const auto& plugin : manager.plugins()) {
     // A plugin whose manifest does not say names=1 is not opened to ask.
     if (const PluginManifest* m = plugin->manifest();
-        m != nullptr &&
-        (!m->resolves_names ||
-         (!m->requires_option.empty() && !manager.config().options.count(m->requires_option)))) {
+        m != nullptr && (!m->resolves_names || manager.lacks_required_option(*m))) {
       continue;
     }
     std::string error;

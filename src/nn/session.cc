@@ -189,15 +189,13 @@ NnStatus Session::hold_context(uint32_t handle, HeldContext* out) {
 }
 
 size_t Session::finalize_idle(std::chrono::steady_clock::duration idle) {
-  const int64_t before = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             (std::chrono::steady_clock::now() - idle).time_since_epoch())
-                             .count();
+  const auto before = std::chrono::steady_clock::now() - idle;
   std::vector<std::shared_ptr<Context>> dropped;  // freed after the lock
   std::lock_guard lock(mutex_);
   for (auto it = contexts_.begin(); it != contexts_.end();) {
     // try_lock: a context a call holds right now is in use, however long that call runs.
     std::unique_lock<std::mutex> in_use(it->second->call_mutex(), std::try_to_lock);
-    if (in_use.owns_lock() && it->second->last_used_ns() < before) {
+    if (in_use.owns_lock() && it->second->last_used() < before) {
       in_use.unlock();
       dropped.push_back(std::move(it->second));
       it = contexts_.erase(it);
