@@ -127,11 +127,7 @@ class Boundary {
     if (count != 1 || paths == nullptr || paths[0] == nullptr)
       return fail(NNWASM_INVALID_ARGUMENT, "load_file: expected exactly one model file; got %u",
                   paths == nullptr ? 0u : count);
-    if constexpr (kHasLoadFile) {
-      return guard("load", true, [&] { finish_load(B::load_file(paths[0], *options), out); });
-    } else {
-      return fail(NNWASM_UNSUPPORTED_OPERATION, "load_file: not supported");
-    }
+    return guard("load", true, [&] { finish_load(B::load_file(paths[0], *options), out); });
   }
 
   static nnwasm_status load_by_name(const char* name, size_t name_len,
@@ -140,13 +136,9 @@ class Boundary {
     if (out == nullptr || options == nullptr || (name == nullptr && name_len != 0))
       return fail(NNWASM_INVALID_ARGUMENT, "load_by_name: out, options or name is NULL");
     *out = nullptr;
-    if constexpr (kHasLoadByName) {
-      return guard("load_by_name", true, [&] {
-        finish_load(B::load_by_name(std::string_view(name, name_len), *options), out);
-      });
-    } else {
-      return fail(NNWASM_NOT_FOUND, "load_by_name: not supported");
-    }
+    return guard("load_by_name", true, [&] {
+      finish_load(B::load_by_name(std::string_view(name, name_len), *options), out);
+    });
   }
 
   static void graph_free(nnwasm_graph* graph) noexcept { delete box(graph); }
@@ -220,34 +212,46 @@ class Boundary {
 
   static nnwasm_status compute_single(nnwasm_context* c) noexcept {
     if (c == nullptr) return fail(NNWASM_INVALID_ARGUMENT, "compute_single: context is NULL");
-    if constexpr (kStreams) {
-      nnwasm_status code = NNWASM_SUCCESS;
-      const nnwasm_status status =
-          guard("compute_single", false, [&] { code = context(c)->compute_single(); });
-      return status != NNWASM_SUCCESS ? status : result("compute_single", code);
-    } else {
-      return fail(NNWASM_UNSUPPORTED_OPERATION, "compute_single: no streaming");
-    }
+    nnwasm_status code = NNWASM_SUCCESS;
+    const nnwasm_status status =
+        guard("compute_single", false, [&] { code = context(c)->compute_single(); });
+    return status != NNWASM_SUCCESS ? status : result("compute_single", code);
   }
 
   static nnwasm_status get_output_single(nnwasm_context* c, uint32_t index,
                                          nnwasm_output* out) noexcept {
     if (c == nullptr || out == nullptr)
       return fail(NNWASM_INVALID_ARGUMENT, "get_output_single: context or out is NULL");
-    if constexpr (kStreams) {
-      return guard("get_output_single", false, [&] { *out = context(c)->output_single(index); });
-    } else {
-      return fail(NNWASM_UNSUPPORTED_OPERATION, "get_output_single: no streaming");
-    }
+    return guard("get_output_single", false, [&] { *out = context(c)->output_single(index); });
   }
 
   static nnwasm_status fini_single(nnwasm_context* c) noexcept {
     if (c == nullptr) return fail(NNWASM_INVALID_ARGUMENT, "fini_single: context is NULL");
-    if constexpr (kStreams) {
-      return guard("fini_single", false, [&] { context(c)->fini_single(); });
-    } else {
-      return fail(NNWASM_UNSUPPORTED_OPERATION, "fini_single: no streaming");
-    }
+    return guard("fini_single", false, [&] { context(c)->fini_single(); });
+  }
+
+  // The optional entries, NULL when the traits lack what they forward to. They are named only
+  // inside `if constexpr`, so for such traits their bodies are never instantiated.
+  static auto load_file_entry() -> decltype(nnwasm_backend::load_file) {
+    if constexpr (kHasLoadFile) return load_file;
+    return nullptr;
+  }
+  static auto load_by_name_entry() -> decltype(nnwasm_backend::load_by_name) {
+    if constexpr (kHasLoadByName) return load_by_name;
+    return nullptr;
+  }
+  // Streaming: all three or none.
+  static auto compute_single_entry() -> decltype(nnwasm_backend::compute_single) {
+    if constexpr (kStreams) return compute_single;
+    return nullptr;
+  }
+  static auto get_output_single_entry() -> decltype(nnwasm_backend::get_output_single) {
+    if constexpr (kStreams) return get_output_single;
+    return nullptr;
+  }
+  static auto fini_single_entry() -> decltype(nnwasm_backend::fini_single) {
+    if constexpr (kStreams) return fini_single;
+    return nullptr;
   }
 
   static void shutdown() noexcept {
@@ -280,8 +284,8 @@ class Boundary {
           probe,
           sniff,
           load,
-          kHasLoadFile ? load_file : nullptr,
-          kHasLoadByName ? load_by_name : nullptr,
+          load_file_entry(),
+          load_by_name_entry(),
           graph_free,
           graph_io_count,
           graph_io,
@@ -290,9 +294,9 @@ class Boundary {
           set_input,
           compute,
           get_output,
-          kStreams ? compute_single : nullptr,
-          kStreams ? get_output_single : nullptr,
-          kStreams ? fini_single : nullptr,
+          compute_single_entry(),
+          get_output_single_entry(),
+          fini_single_entry(),
           last_error,
           shutdown,
       };
