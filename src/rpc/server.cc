@@ -113,8 +113,9 @@ std::string RpcServer::start() {
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  std::vector<std::unique_ptr<int>> ports;
-  for (const std::string& uri : s.options.uris) {
+  std::vector<int> ports(s.options.uris.size(), 0);  // gRPC writes each bound port here
+  for (size_t i = 0; i < s.options.uris.size(); ++i) {
+    const std::string& uri = s.options.uris[i];
     if (uri.rfind("tcp://", 0) == 0) {
       return uri + ": gRPC spells TCP addresses HOST:PORT (e.g. 127.0.0.1:50051), not tcp://";
     }
@@ -123,8 +124,7 @@ std::string RpcServer::start() {
       if (std::string error = prepare_socket_path(uri, path); !error.empty()) return error;
       s.socket_paths.push_back(path);
     }
-    ports.push_back(std::make_unique<int>(0));
-    builder.AddListeningPort(uri, credentials, ports.back().get());
+    builder.AddListeningPort(uri, credentials, &ports[i]);
   }
   builder.SetMaxReceiveMessageSize(s.max_message);
   // Keepalive: a client that is killed or cut off stops answering pings, its connection and
@@ -148,13 +148,14 @@ std::string RpcServer::start() {
   }
   for (size_t i = 0; i < s.options.uris.size(); ++i) {
     const std::string& uri = s.options.uris[i];
+    const bool tcp = unix_socket_path(uri).empty();
     std::string shown = uri;
-    if (unix_socket_path(uri).empty() && *ports[i] != 0 && uri.size() > 2 &&
-        uri.compare(uri.size() - 2, 2, ":0") == 0) {
-      shown = uri.substr(0, uri.size() - 1) + std::to_string(*ports[i]);
-    } else if (unix_socket_path(uri).empty() && *ports[i] == 0) {
+    if (tcp && ports[i] == 0) {
       shutdown();
       return "cannot listen on " + uri + ": the address is in use or cannot be bound";
+    }
+    if (tcp && uri.size() > 2 && uri.compare(uri.size() - 2, 2, ":0") == 0) {
+      shown = uri.substr(0, uri.size() - 1) + std::to_string(ports[i]);  // the port chosen
     }
     s.listening.push_back(shown);
   }
