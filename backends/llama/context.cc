@@ -112,7 +112,7 @@ class LlamaContext final : public Context {
     if (plugin_support::cancelled(host_token_)) throw Error{NNWASM_RUNTIME_ERROR, kCancelled};
   }
   static constexpr const char* kCancelled =
-      "cancelled by the host (--nn-compute-timeout passed, or the instance is stopping)";
+      "cancelled by the host: it ran past --nn-compute-timeout";
 
   void require_prompt(const char* what) const {
     if (phase_ == Phase::NoPrompt) {

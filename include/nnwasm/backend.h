@@ -245,7 +245,7 @@ typedef struct nnwasm_host {
    * line without a trailing newline. */
   void (*log)(void* host_token, nnwasm_log_level level, const char* message);
   /* Nonzero when the work of the context with `host_token` should stop: the guest's deadline
-   * (--nn-compute-timeout) passed or its instance is shutting down. Cheap (an atomic load and
+   * (--nn-compute-timeout) passed. Cheap (an atomic load and
    * a clock read): poll it between steps of a long compute (e.g. between generated tokens, or
    * in a framework's abort callback) and return NNWASM_RUNTIME_ERROR with a message saying it
    * was cancelled. A backend that polls it sets NNWASM_BACKEND_CANCELLABLE. */

@@ -9,12 +9,6 @@ namespace nnwasm::nn {
 
 namespace {
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void log(void*, nnwasm_log_level level, const char* message) {
   if (message == nullptr) return;
   switch (level) {
@@ -49,17 +43,12 @@ const char* option(const nnwasm_host* host, const char* key) {
 }  // namespace
 
 void CallControl::start_deadline(std::chrono::milliseconds timeout) {
-  const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
-  deadline_ns_.store(ns > 0 ? now_ns() + ns : 0, std::memory_order_relaxed);
+  deadline_.store(timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max(),
+                  std::memory_order_relaxed);
 }
 
 bool CallControl::cancelled() const {
-  return stop_.load(std::memory_order_relaxed) || deadline_passed();
-}
-
-bool CallControl::deadline_passed() const {
-  const int64_t deadline = deadline_ns_.load(std::memory_order_relaxed);
-  return deadline != 0 && now_ns() >= deadline;
+  return Clock::now() >= deadline_.load(std::memory_order_relaxed);
 }
 
 HostCallbacks make_host_callbacks(const std::map<std::string, std::string, std::less<>>* options) {
