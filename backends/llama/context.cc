@@ -306,12 +306,14 @@ class LlamaContext final : public Context {
   // ---- generation ----
 
   void decode(llama_token* tokens, int32_t count) {
-    clear_llama_error();
-    if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
-      check_cancelled();  // rc 2: the abort callback stopped it
-      throw Error{NNWASM_RUNTIME_ERROR,
-                  "llama_decode failed (" + std::to_string(rc) + "): " + llama_reason()};
-    }
+    model_->weights->compute.run([&] {
+      clear_llama_error();  // llama.cpp's error is kept per thread: read it on this one
+      if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
+        check_cancelled();  // rc 2: the abort callback stopped it
+        throw Error{NNWASM_RUNTIME_ERROR,
+                    "llama_decode failed (" + std::to_string(rc) + "): " + llama_reason()};
+      }
+    });
   }
 
   // Clears the KV cache and evaluates the prompt in batch-size chunks.
@@ -401,11 +403,13 @@ class LlamaContext final : public Context {
     }
     llama_memory_clear(llama_get_memory(ctx_), true);
     if (llama_model_has_encoder(model_->model()) && !llama_model_has_decoder(model_->model())) {
-      clear_llama_error();  // encoder-only (BERT-like) embedding models
-      if (llama_encode(ctx_, llama_batch_get_one(prompt_.data(),
-                                                 static_cast<int32_t>(prompt_.size()))) != 0) {
-        throw Error{NNWASM_RUNTIME_ERROR, "llama_encode failed: " + llama_reason()};
-      }
+      model_->weights->compute.run([&] {  // encoder-only (BERT-like) embedding models
+        clear_llama_error();
+        if (llama_encode(ctx_, llama_batch_get_one(prompt_.data(),
+                                                   static_cast<int32_t>(prompt_.size()))) != 0) {
+          throw Error{NNWASM_RUNTIME_ERROR, "llama_encode failed: " + llama_reason()};
+        }
+      });
     } else {
       decode(prompt_.data(), static_cast<int32_t>(prompt_.size()));
     }

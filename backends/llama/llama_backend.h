@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "../common/compute_thread.h"
 #include "../common/plugin_support.h"
 #include "options.h"
 
@@ -51,6 +52,9 @@ void clear_llama_error();
 struct Weights {
   llama_model* model = nullptr;
   const llama_vocab* vocab = nullptr;  // the model's
+  // Every llama_decode / llama_encode on these weights runs here, whichever thread asks, so
+  // ggml's OpenMP team stays one (see compute_thread.h); decodes of its contexts take turns.
+  mutable plugin_support::ComputeThread compute;
   ~Weights();
 };
 
