@@ -24,15 +24,31 @@ std::vector<std::shared_ptr<Server>> g_servers;
 std::mutex g_servers_mutex;
 std::atomic<size_t> g_next{0};  // round robin
 
-// Retries for the calls that change nothing on the server, through gRPC's service config.
-constexpr char kServiceConfig[] = R"({"methodConfig": [{
+// Retries for the calls that change nothing on the server, through gRPC's service config; for
+// nnwasm servers also gRPC's client-side health checking (grpc.health.v1 Watch: a server that
+// reports NOT_SERVING, as one that drains does, is not READY, so new loads go elsewhere), which
+// needs the round_robin policy (pick_first ignores health).
+std::string service_config(bool nnwasm_server) {
+  std::string config = R"({"methodConfig": [{
   "name": [{"service": "wasi_ephemeral_nn.GraphExecutionContextResource", "method": "GetOutput"},
            {"service": "wasi_ephemeral_nn.GraphExecutionContextResource",
             "method": "GetOutputSingle"},
            {"service": "nnwasm.rpc.v1.Nnwasm", "method": "GetOutputTyped"},
            {"service": "nnwasm.rpc.v1.Nnwasm", "method": "ListModels"}],
   "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.05s", "maxBackoff": "0.5s",
-                  "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})";
+                  "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}])";
+  if (nnwasm_server) {
+    config += R"(, "loadBalancingConfig": [{"round_robin": {}}],
+  "healthCheckConfig": {"serviceName": ""})";
+  }
+  return config + "}";
+}
+
+// Keepalive pings to nnwasm servers (which accept one per 10 s, server.cc): a server that stops
+// answering (frozen, cut off) fails the calls in flight within this plus --nn-rpc-timeout
+// instead of never. Not to other servers: gRPC's default server policy answers pings more often
+// than every 5 minutes with GOAWAY (too_many_pings).
+constexpr int kKeepaliveMs = 10000;
 
 // Chunks of a Load stream: well under any message limit.
 constexpr size_t kChunk = 1u << 20;
@@ -43,17 +59,27 @@ Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
                const std::string& tls_ca, std::string token)
     : uri_(std::move(uri)),
       timeout_(connect_timeout),
-      tls_(!tls_ca.empty()),
+      tls_ca_(tls_ca),
       authorization_(token.empty() ? std::string() : "Bearer " + token) {
+  open_channel(false);
+}
+
+void Server::open_channel(bool nnwasm_server) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);  // outputs may be larger than gRPC's 4 MiB default
   args.SetMaxSendMessageSize(-1);
-  // gRPC retries the calls that only read (idempotent) when the server is briefly unavailable.
-  args.SetServiceConfigJSON(kServiceConfig);
+  args.SetServiceConfigJSON(service_config(nnwasm_server));
+  if (nnwasm_server) {
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(timeout_.count()));
+    // A client that only reads a long Generate sends no data: without this gRPC would hold the
+    // keepalive ping back after two pings.
+    args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (tls_) {
+  if (!tls_ca_.empty()) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = tls_ca;
+    ssl.pem_root_certs = tls_ca_;
     credentials = grpc::SslCredentials(ssl);
   }
   channel_ = grpc::CreateCustomChannel(uri_, credentials, args);
@@ -73,21 +99,18 @@ Server::~Server() {
 void Server::ensure_ready() {
   std::lock_guard lock(ready_mutex_);
   if (ready_) return;
-  if (!connect()) {
-    throw Error{NNWASM_RUNTIME_ERROR,
-                "cannot reach nnwasm server at " + uri_ +
-                    ": the connection was refused or not answered within " + seconds(timeout_) +
-                    " (--nn-rpc-timeout" +
-                    (tls_ ? "; is its TLS certificate signed by --nn-rpc-tls-ca?"
-                          : "; if it uses TLS, pass --nn-rpc-tls-ca") +
-                    "); start one with `nnwasm serve --nn-rpc-uri " + uri_ + " --nn-preload ...`"};
-  }
+  if (!connect()) throw unreachable();
   grpc::ClientContext c;
   prepare(&c, true);
   google::protobuf::Empty empty;
   v1::ModelList list;
   const grpc::Status status = nnwasm_->ListModels(&c, empty, &list);
   if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) check(c, status, "connect");
+  // Only UNIMPLEMENTED means a server without the extensions; UNAVAILABLE is one shutting down.
+  if (!status.ok() && status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    throw Error{NNWASM_RUNTIME_ERROR, "nnwasm server at " + uri_ + " cannot take work now (" +
+                                          status.error_message() + ")"};
+  }
   extended_ = status.ok();
   if (!extended_) {
     plugin_support::log(nullptr, NNWASM_LOG_WARN,
@@ -96,9 +119,23 @@ void Server::ensure_ready() {
                         "available there, and its handles are shared by all its clients",
                         uri_.c_str());
   } else {
+    open_channel(true);  // with health checking and keepalive; READY once it reports SERVING
+    if (!connect()) throw unreachable();
     open_session();
   }
   ready_ = true;
+}
+
+Error Server::unreachable() const {
+  return Error{NNWASM_RUNTIME_ERROR,
+               "cannot reach nnwasm server at " + uri_ +
+                   ": the connection was refused or not answered within " + seconds(timeout_) +
+                   " (--nn-rpc-timeout" +
+                   (!tls_ca_.empty() ? "; is its TLS certificate signed by --nn-rpc-tls-ca?"
+                                     : "; if it uses TLS, pass --nn-rpc-tls-ca") +
+                   "), or it is not serving (draining); start one with `nnwasm serve "
+                   "--nn-rpc-uri " +
+                   uri_ + " --nn-preload ...`"};
 }
 
 bool Server::connect() {

@@ -53,12 +53,16 @@ class Server {
   v1::Nnwasm::Stub& nnwasm() { return *nnwasm_; }
 
  private:
-  bool connect();  // within the timeout; false when refused or unanswered
+  // A channel (and its stubs) to the server; to a known nnwasm server with health checking and
+  // keepalive pings, which other servers may refuse.
+  void open_channel(bool nnwasm_server);
+  bool connect();  // within the timeout; false when refused, unanswered or not serving
+  Error unreachable() const;
   void open_session();
 
   const std::string uri_;
   const std::chrono::milliseconds timeout_;
-  const bool tls_;
+  const std::string tls_ca_;         // PEM, or empty for plain text
   const std::string authorization_;  // "Bearer <token>" or empty
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wire::Graph::Stub> graph_;

@@ -156,6 +156,42 @@ TEST_F(RpcClientTest, AKilledServerFailsTheStreamAndTheNextRunUsesAnotherServer)
   EXPECT_NE((r.out + r.err).find("output tokens: 24"), std::string::npos) << r.err;
 }
 
+TEST_F(RpcClientTest, ADrainingServerIsPassedOverByNewClients) {
+  auto a = serve("a", {"--nn-rpc-drain", "30"});
+  auto b = serve("b");
+  // A long stream keeps a draining after SIGTERM; its health turns NOT_SERVING.
+  ServerProcess busy(llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})"), "");
+  ASSERT_TRUE(eventually([&] { return busy.output().size() > 20; })) << busy.output();
+  ASSERT_EQ(kill(a->pid(), SIGTERM), 0);
+  ASSERT_TRUE(eventually([&] { return a->output().find("draining") != std::string::npos; }))
+      << a->output();
+  // A new client with a first in its list loads the name on b, and says why a was skipped.
+  auto r = run_process(llm_stream(uri("a") + "," + uri("b"), kGreedy));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE((r.out + r.err).find("output tokens: 24"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("has no nnwasm extensions"), std::string::npos) << r.err;
+  busy.stop(SIGKILL);
+}
+
+TEST_F(RpcClientTest, AFrozenServerFailsTheStreamWithinTheKeepaliveTime) {
+  auto a = serve("a");
+  std::vector<std::string> argv =
+      llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})");
+  argv.insert(argv.begin() + 2, {"--nn-rpc-timeout", "1"});
+  ServerProcess client(argv, "");
+  ASSERT_TRUE(eventually([&] { return client.output().size() > 20; })) << client.output();
+  ASSERT_EQ(kill(a->pid(), SIGSTOP), 0);  // alive, holding its sockets, answering nothing
+  const auto stopped = std::chrono::steady_clock::now();
+  const int code = client.stop(0, 40);
+  const auto waited = std::chrono::steady_clock::now() - stopped;
+  kill(a->pid(), SIGCONT);
+  EXPECT_NE(code, 0);
+  // 10 s between pings plus the 1 s ping timeout, and some slack for a loaded machine.
+  EXPECT_LT(waited, std::chrono::seconds(25));
+  EXPECT_NE(client.output().find("lost nnwasm server at " + uri("a")), std::string::npos)
+      << client.output();
+}
+
 TEST_F(RpcClientTest, AKilledClientsSessionIsFreedOnTheServer) {
   auto server = serve("a");
   ServerProcess client(llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})"), "");
