@@ -57,7 +57,7 @@ class Context {
   // The host token of this context: its backend polls it to stop a long compute.
   CallControl& control() { return *control_; }
   // Held by whoever calls into the backend with this context (one thread at a time).
-  std::mutex& call_mutex() { return call_mutex_; }
+  std::timed_mutex& call_mutex() { return call_mutex_; }
   // When a call last took the context: idle contexts can be reaped.
   void touch() { last_used_.store(std::chrono::steady_clock::now(), std::memory_order_relaxed); }
   std::chrono::steady_clock::time_point last_used() const {
@@ -73,7 +73,7 @@ class Context {
   std::shared_ptr<Graph> graph_;
   std::unique_ptr<CallControl> control_;  // its address is the backend's host token
   nnwasm_context* handle_;
-  std::mutex call_mutex_;
+  std::timed_mutex call_mutex_;
   std::atomic<std::chrono::steady_clock::time_point> last_used_;
 };
 

@@ -183,7 +183,19 @@ NnStatus Session::hold_context(uint32_t handle, HeldContext* out) {
     }
     out->context = it->second;
   }
-  out->lock = std::unique_lock(out->context->call_mutex());
+  const uint32_t wait_ms = runtime_.quotas.context_wait_ms;
+  if (wait_ms == 0) {
+    out->lock = std::unique_lock(out->context->call_mutex());
+  } else {
+    out->lock = std::unique_lock(out->context->call_mutex(), std::defer_lock);
+    if (!out->lock.try_lock_for(std::chrono::milliseconds(wait_ms))) {
+      return nn_error(NNWASM_BUSY, "execution context " + std::to_string(handle) +
+                                       " is busy: another call has held it for over " +
+                                       std::to_string(wait_ms) +
+                                       " ms (a Generate whose client stopped reading?); retry "
+                                       "later or use a context of your own");
+    }
+  }
   out->context->touch();
   return NnStatus::ok();
 }
@@ -194,7 +206,7 @@ size_t Session::finalize_idle(std::chrono::steady_clock::duration idle) {
   std::lock_guard lock(mutex_);
   for (auto it = contexts_.begin(); it != contexts_.end();) {
     // try_lock: a context a call holds right now is in use, however long that call runs.
-    std::unique_lock<std::mutex> in_use(it->second->call_mutex(), std::try_to_lock);
+    std::unique_lock<std::timed_mutex> in_use(it->second->call_mutex(), std::try_to_lock);
     if (in_use.owns_lock() && it->second->last_used() < before) {
       in_use.unlock();
       dropped.push_back(std::move(it->second));

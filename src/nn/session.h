@@ -23,6 +23,10 @@ struct Quotas {
   uint64_t max_tensor_bytes = 1ull << 30;  // --nn-max-tensor-bytes (per set_input)
   uint64_t max_model_bytes = 4ull << 30;   // --nn-max-model-bytes (per load from guest bytes)
   uint32_t compute_timeout_ms = 0;         // --nn-compute-timeout (per compute; 0 = none)
+  // How long a call waits for a context another call holds (0: as long as it takes). A guest
+  // never contends for its own contexts; `nnwasm serve` bounds it (--nn-rpc-idle-timeout) so a
+  // Generate whose client stopped reading cannot block other calls on that context forever.
+  uint32_t context_wait_ms = 0;
 };
 
 // Process-wide NN state shared by every session: backends and named models.
@@ -76,7 +80,7 @@ class Session {
   // A context taken out of the table for one call: alive and this thread's until released.
   struct HeldContext {
     std::shared_ptr<Context> context;
-    std::unique_lock<std::mutex> lock;
+    std::unique_lock<std::timed_mutex> lock;
     Context* operator->() const { return context.get(); }
   };
   NnStatus hold_context(uint32_t handle, HeldContext* out);

@@ -52,8 +52,12 @@ class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::S
   std::atomic<bool> ended_{false};
 };
 
-NnwasmService::NnwasmService(SessionRegistry& sessions, nn::NnRuntime& runtime, std::string version)
-    : sessions_(sessions), runtime_(runtime), version_(std::move(version)) {}
+NnwasmService::NnwasmService(SessionRegistry& sessions, nn::NnRuntime& runtime, std::string version,
+                             uint32_t max_sessions)
+    : sessions_(sessions),
+      runtime_(runtime),
+      version_(std::move(version)),
+      max_sessions_(max_sessions) {}
 
 NnwasmService::~NnwasmService() = default;
 
@@ -66,6 +70,13 @@ grpc::ServerWriteReactor<v1::SessionEvent>* NnwasmService::OpenSession(
   if (ending_) {
     return new SessionStream(
         *this, "", grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+  }
+  if (sessions_.open_count() >= max_sessions_) {
+    return new SessionStream(
+        *this, "",
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "the server has " + std::to_string(max_sessions_) +
+                         " sessions open, its limit (--nn-rpc-max-sessions); try another server"));
   }
   const std::string client = request->client() + " from " + context->peer();
   auto* stream = new SessionStream(*this, sessions_.open(client), grpc::Status::OK);

@@ -16,7 +16,9 @@ namespace v1 = ::nnwasm::rpc::v1;
 
 class NnwasmService final : public v1::Nnwasm::WithCallbackMethod_OpenSession<v1::Nnwasm::Service> {
  public:
-  NnwasmService(SessionRegistry& sessions, nn::NnRuntime& runtime, std::string version);
+  // At most `max_sessions` sessions open at once (OpenSession: RESOURCE_EXHAUSTED beyond).
+  NnwasmService(SessionRegistry& sessions, nn::NnRuntime& runtime, std::string version,
+                uint32_t max_sessions);
   ~NnwasmService() override;
 
   grpc::ServerWriteReactor<v1::SessionEvent>* OpenSession(
@@ -46,6 +48,7 @@ class NnwasmService final : public v1::Nnwasm::WithCallbackMethod_OpenSession<v1
   SessionRegistry& sessions_;
   nn::NnRuntime& runtime_;
   std::string version_;
+  uint32_t max_sessions_;
   std::recursive_mutex streams_mutex_;
   std::set<SessionStream*> streams_;
   bool ending_ = false;

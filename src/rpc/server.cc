@@ -59,7 +59,7 @@ struct RpcServer::Impl {
         graph(sessions),
         resource(sessions),
         context(sessions),
-        nnwasm(sessions, runtime, options.version),
+        nnwasm(sessions, runtime, options.version, options.max_sessions),
         // Loads arrive in chunks, so the largest message is one tensor (plus its envelope).
         max_message(static_cast<int>(
             std::min<uint64_t>(INT_MAX, runtime.quotas.max_tensor_bytes + (1u << 20)))) {}
@@ -136,6 +136,9 @@ std::string RpcServer::start() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder.SetMaxSendMessageSize(-1);
+  grpc::ResourceQuota quota("nnwasm-serve");
+  quota.SetMaxThreads(static_cast<int>(std::min<uint32_t>(s.options.max_threads, INT_MAX)));
+  builder.SetResourceQuota(quota);
   builder.RegisterService(&s.graph);
   builder.RegisterService(&s.resource);
   builder.RegisterService(&s.context);

@@ -24,6 +24,10 @@ struct ServeOptions {
   std::chrono::milliseconds idle_timeout{600000};
   // Clients are pinged this often; one that does not answer is dropped (its session freed).
   std::chrono::milliseconds keepalive{30000};
+  // Caps for the whole server, whatever the clients do: calls running at once (each holds one
+  // of gRPC's sync-server threads; beyond it gRPC answers RESOURCE_EXHAUSTED) and open sessions.
+  uint32_t max_threads = 256;    // --nn-rpc-max-threads
+  uint32_t max_sessions = 1024;  // --nn-rpc-max-sessions
   // TLS (both files, PEM) on every URI; and a bearer token every call must carry.
   std::string tls_cert_file, tls_key_file;
   std::string token_file;

@@ -192,6 +192,24 @@ TEST_F(RpcClientTest, AFrozenServerFailsTheStreamWithinTheKeepaliveTime) {
       << client.output();
 }
 
+TEST_F(RpcClientTest, SessionsBeyondTheServersCapAreRefusedWithTheFlagToRaise) {
+  auto a = serve("a", {"--nn-rpc-max-sessions", "1"});
+  ServerProcess first(llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})"), "");
+  ASSERT_TRUE(eventually([&] { return first.output().size() > 20; })) << first.output();
+  auto second = run_process(llm_stream(uri("a"), kGreedy));
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("did not open a session"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("--nn-rpc-max-sessions"), std::string::npos) << second.err;
+  first.stop(SIGKILL);
+  // Once the first client's session is freed, a new one is served.
+  ASSERT_TRUE(eventually([&] {
+    return a->output().find("ended: freed 1 graph(s) and 1 context(s); 0 open") !=
+           std::string::npos;
+  })) << a->output();
+  auto third = run_process(llm_stream(uri("a"), kGreedy));
+  EXPECT_EQ(third.exit_code, 0) << third.err;
+}
+
 TEST_F(RpcClientTest, AKilledClientsSessionIsFreedOnTheServer) {
   auto server = serve("a");
   ServerProcess client(llm_stream(uri("a"), R"({"n-predict":-1,"ctx-size":4096,"temp":0})"), "");

@@ -372,6 +372,60 @@ TEST_F(RpcServerTest, StreamingPerTokenAndWithGenerateGiveTheSameText) {
 namespace {
 
 // Clients without a session (WasmEdge's) never finalize: their idle contexts are reaped.
+TEST_F(RpcServerTest, AGenerateWhoseClientStopsReadingDoesNotBlockOthersForever) {
+  server->stop(SIGTERM);
+  server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{nnwasm::test::nnwasm_binary(), "serve", "--nn-rpc-uri",
+                               "unix://" + socket, "--nn-preload",
+                               "tiny:ggml:cpu:" + model_path("tiny-llama.gguf"),
+                               "--nn-rpc-idle-timeout", "1"},
+      "listening on");
+  ASSERT_TRUE(server->ready()) << server->output();
+  const uint32_t ctx = context_of("tiny");
+  for (uint32_t index : {0u, 1u}) {
+    grpc::ClientContext c;
+    wire::SetInputRequest request;
+    request.set_resource_handle(ctx);
+    request.set_index(index);
+    request.mutable_tensor()->add_dimensions(1);
+    request.mutable_tensor()->set_ty(static_cast<wire::TensorType>(3));
+    request.mutable_tensor()->set_data(index == 0 ? "Once upon a time"
+                                                  : R"({"n-predict":-1,"ctx-size":4096,"temp":0})");
+    google::protobuf::Empty empty;
+    ASSERT_TRUE(context->SetInput(&c, request, &empty).ok());
+  }
+  // A reader with a tiny flow-control window that reads one piece and then nothing: the
+  // server's Generate blocks in Write, holding the context.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
+  auto slow = v1::Nnwasm::NewStub(
+      grpc::CreateCustomChannel("unix://" + socket, grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext g;
+  v1::GenerateRequest request;
+  request.set_ctx_handle(ctx);
+  auto reader = slow->Generate(&g, request);
+  v1::GeneratePiece piece;
+  ASSERT_TRUE(reader->Read(&piece));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Another call on that context gives up after the idle timeout with busy (4).
+  const auto start = std::chrono::steady_clock::now();
+  long code = 0;
+  output(ctx, 0, "", &code);
+  EXPECT_EQ(code, 4);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  // The stuck reader cancels: the context is free again.
+  g.TryCancel();
+  reader->Finish();
+  std::string text;
+  for (int i = 0; i < 100 && code != 0; ++i) {
+    text = output(ctx, 0, "", &code);
+    if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(code, 0);
+  EXPECT_FALSE(text.empty());
+}
+
 TEST_F(RpcServerTest, IdleContextsOfTheSharedSessionAreFinalized) {
   server->stop(SIGTERM);
   server = std::make_unique<ServerProcess>(

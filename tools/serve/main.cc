@@ -48,6 +48,13 @@ int main(int argc, char** argv) {
   app.add_option("--nn-rpc-token-file", options.rpc.token_file,
                  "A file holding a token every client must send (--nn-rpc-token-file on run)")
       ->check(CLI::ExistingFile);
+  app.add_option("--nn-rpc-max-threads", options.rpc.max_threads,
+                 "Calls the server runs at once, all clients together; more are refused with "
+                 "RESOURCE_EXHAUSTED (default 256)")
+      ->check(CLI::Range(4u, 65536u));
+  app.add_option("--nn-rpc-max-sessions", options.rpc.max_sessions,
+                 "Client sessions open at once; more are refused (default 1024)")
+      ->check(CLI::Range(1u, 1u << 20));
   app.add_flag("--nn-rpc-plain", options.rpc.plain,
                "Serve WasmEdge's services only, as its wasi_nn_rpcserver does (for testing "
                "clients against that behaviour)");

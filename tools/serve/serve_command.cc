@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 
 namespace nnwasm::cli {
@@ -20,6 +22,8 @@ int serve_models(const ServeCommandOptions& options) {
 
   nn::NnRuntime runtime(options.backends);
   runtime.quotas = options.quotas;
+  runtime.quotas.context_wait_ms =
+      static_cast<uint32_t>(std::min<int64_t>(options.rpc.idle_timeout.count(), UINT32_MAX));
   for (const nn::NamedModel& model : options.named_models) runtime.models.add(model);
 
   rpc::RpcServer server(runtime, options.rpc);
