@@ -22,7 +22,8 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
 - NNRPC: the same llama streaming guest and the digits guest with their models on `nnwasm serve`
   (`--nn-rpc-uri`), over a unix socket and loopback TCP, vs the same guests with the models
   local: tokens/s with Generate (the default against nnwasm servers) and with one round trip
-  per token (a `--nn-rpc-plain` server, as WasmEdge's), time to first token, and digits
+  per token (a `--nn-rpc-plain` server, as WasmEdge's), time to first token, aggregate tokens/s
+  of 8 clients streaming at once (whole processes, so it includes their start), and digits
   per-inference time.
 """
 import os
@@ -263,6 +264,17 @@ def rpc_benchmarks(models):
         for way in ("unix", "tcp"):
             name = f"rpc 1st token ms ({way})"
             print(f"{name:<28}{ttft[way]:>12.3f}{ttft['local']:>12.3f}{ttft[way] / ttft['local']:>8.2f}")
+        # 8 clients streaming at once from the one model on the unix server: aggregate tokens/s
+        # (tokens of all the generations over the wall time) vs one local guest.
+        clients, repeats = 8, 2
+        t0 = time.perf_counter()
+        procs = [subprocess.Popen([nnwasm, "run", *ways["unix"], guest, "default", LLAMA_PROMPT,
+                                   LLAMA_TOKENS, str(repeats)], stdout=subprocess.PIPE, text=True)
+                 for _ in range(clients)]
+        tokens = sum(field(p.communicate()[0], "tokens:") * repeats for p in procs)
+        wall = time.perf_counter() - t0
+        name = "rpc 8 clients agg tok/s"
+        print(f"{name:<28}{tokens / wall:>12.1f}{tps['local']:>12.1f}{tokens / wall / tps['local']:>8.3f}")
         per_inference = lambda out: field(out.replace("per-inference time:", "per_inference"),
                                           "per_inference")
         digits = {"local": ["--nn-preload", "digits:onnx:cpu:" + os.path.join(models, "digits.onnx")],
