@@ -210,6 +210,37 @@ v8::Local<v8::Value> result_value(v8::Isolate* isolate, uint64_t slot, ValType t
   return v8::Undefined(isolate);
 }
 
+// A host function threw: its ABI's error code, or a trap. Allocates only for the message; when
+// even that fails, the guest traps with a message short enough to need no allocation.
+void fail_host_call(const HostFunction& fn, HostCall& call, uint64_t* results, const char* what,
+                    bool out_of_memory) noexcept {
+  try {
+    const std::string function = fn.module + "." + fn.name;
+    if (fn.failed != nullptr && fn.type.results.size() == 1) {
+      results[0] = fn.failed(fn.self, function, what, out_of_memory);
+      return;
+    }
+    call.trap(function + " failed: " + what);
+  } catch (...) {
+    call.trap(std::string("out of memory"));  // fits the small-string buffer
+  }
+}
+
+// The one guest boundary (host_function.h): whatever a host function throws ends here, inside
+// the catch blocks (an exception's what() lives only there).
+void call_guarded(const HostFunction& fn, HostCall& call, const uint64_t* args,
+                  uint64_t* results) noexcept {
+  try {
+    fn.thunk(fn.self, call, args, results);
+  } catch (const std::bad_alloc&) {
+    fail_host_call(fn, call, results, "out of memory", true);
+  } catch (const std::exception& e) {
+    fail_host_call(fn, call, results, e.what(), false);
+  } catch (...) {
+    fail_host_call(fn, call, results, "an exception that is not a std::exception", false);
+  }
+}
+
 }  // namespace
 
 void Store::Impl::host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -225,7 +256,7 @@ void Store::Impl::host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& inf
   state.refresh_memory();
   HostCall call(state.memory);
   uint64_t results[kMaxHostResults] = {};
-  fn.thunk(fn.self, call, args, results);
+  call_guarded(fn, call, args, results);
 
   if (call.outcome() != HostCall::Outcome::Return) {
     RunOutcome outcome;

@@ -24,10 +24,10 @@ class GuestMemory {
 
   size_t size() const noexcept { return size_; }
 
-  // True when [offset, offset + length) lies inside memory. Computed in 64 bits, so
-  // offset + length cannot overflow; a zero-length range may sit exactly at the end.
+  // True when [offset, offset + length) lies inside memory; a zero-length range may sit exactly
+  // at the end. Subtracting, never adding: offset + length could wrap for lengths near 2^64.
   bool contains(uint32_t offset, uint64_t length) const noexcept {
-    return base_ != nullptr && uint64_t{offset} + length <= size_;
+    return base_ != nullptr && length <= size_ && offset <= size_ - length;
   }
 
   // The bytes [offset, offset + length), or nullopt when any of them is outside memory.

@@ -62,12 +62,20 @@ class HostCall {
 // Raw argument/result slots: i32 and f32 use the low 32 bits, f32/f64 are stored bit-exact.
 using HostThunk = void (*)(void* self, HostCall& call, const uint64_t* args, uint64_t* results);
 
+// The guest boundary: the engine calls every host function inside one try block, so no C++
+// exception ever unwinds into the engine's frames. A function whose ABI has error codes
+// answers a throw with the code `failed` returns (as result 0; `failed` may log `what`);
+// without `failed`, the guest traps with "MODULE.NAME failed: WHAT".
+using HostFailure = uint32_t (*)(void* self, const std::string& function, const char* what,
+                                 bool out_of_memory);
+
 struct HostFunction {
   std::string module;
   std::string name;
   FuncType type;
   HostThunk thunk = nullptr;
   void* self = nullptr;
+  HostFailure failed = nullptr;
 };
 
 inline constexpr size_t kMaxHostParams = 16;
@@ -149,7 +157,8 @@ void invoke(void* self, HostCall& call, const uint64_t* args, uint64_t* results,
 // Binds `Method` (signature `R C::method(HostCall&, Args...)`, Args/R among int32_t, uint32_t,
 // int64_t, uint64_t, float, double) on `object` as the import `module`.`name`.
 template <auto Method, class C>
-HostFunction bind_method(std::string_view module, std::string_view name, C* object) {
+HostFunction bind_method(std::string_view module, std::string_view name, C* object,
+                         HostFailure failed = nullptr) {
   using Traits = detail::MethodTraits<decltype(Method)>;
   static_assert(std::tuple_size_v<typename Traits::ArgTuple> <= kMaxHostParams);
   HostThunk thunk = [](void* self, HostCall& call, const uint64_t* args, uint64_t* results) {
@@ -157,8 +166,12 @@ HostFunction bind_method(std::string_view module, std::string_view name, C* obje
         self, call, args, results,
         std::make_index_sequence<std::tuple_size_v<typename Traits::ArgTuple>>{});
   };
-  return HostFunction{std::string(module), std::string(name), Traits::type(), thunk,
-                      static_cast<void*>(object)};
+  return HostFunction{std::string(module),
+                      std::string(name),
+                      Traits::type(),
+                      thunk,
+                      static_cast<void*>(object),
+                      failed};
 }
 
 // The set of host functions offered to a module at instantiation, keyed by (module, name).

@@ -22,36 +22,16 @@ namespace {
 constexpr std::string_view kPreview1 = "wasi_snapshot_preview1";
 constexpr std::string_view kPreview0 = "wasi_unstable";
 
-// Binds `Method` like engine::bind_method, but with a thunk that turns any C++ exception into
-// an errno result (kNomem for bad_alloc), so that none can unwind into the engine.
-template <auto Method>
-struct Guarded;
+// WASI's answer to a host function that threw (the engine's guest boundary catches it): an
+// errno, ENOMEM for bad_alloc and EIO otherwise; the guest goes on.
+uint32_t wasi_errno_on_failure(void*, const std::string&, const char*, bool out_of_memory) {
+  return static_cast<uint32_t>(ret(out_of_memory ? Errno::kNomem : Errno::kIo));
+}
 
-template <class C, class... Args, int32_t (C::*Method)(HostCall&, Args...)>
-struct Guarded<Method> {
-  static engine::HostFunction bind(std::string_view module, std::string_view name, C* self) {
-    engine::HostFunction function = engine::bind_method<Method>(module, name, self);
-    function.thunk = &thunk;
-    return function;
-  }
-
-  static void thunk(void* self, HostCall& call, const uint64_t* args, uint64_t* results) {
-    int32_t result;
-    try {
-      result = invoke(static_cast<C*>(self), call, args, std::index_sequence_for<Args...>{});
-    } catch (const std::bad_alloc&) {
-      result = ret(Errno::kNomem);
-    } catch (...) {
-      result = ret(Errno::kIo);
-    }
-    results[0] = static_cast<uint32_t>(result);
-  }
-
-  template <size_t... I>
-  static int32_t invoke(C* self, HostCall& call, const uint64_t* args, std::index_sequence<I...>) {
-    return (self->*Method)(call, engine::detail::from_slot<Args>(args[I])...);
-  }
-};
+template <auto Method, class C>
+engine::HostFunction bind_wasi(std::string_view module, std::string_view name, C* self) {
+  return engine::bind_method<Method>(module, name, self, &wasi_errno_on_failure);
+}
 
 }  // namespace
 
@@ -110,7 +90,7 @@ void Wasi::define_imports(engine::Linker& linker) {
   Impl* self = impl_.get();
   // Every function both modules share, bound once per module; preview0 has no sock_accept.
   for (std::string_view module : {kPreview1, kPreview0}) {
-#define NNWASM_WASI_BIND(name) linker.define(Guarded<&Impl::name>::bind(module, #name, self))
+#define NNWASM_WASI_BIND(name) linker.define(bind_wasi<&Impl::name>(module, #name, self))
     NNWASM_WASI_BIND(args_get);
     NNWASM_WASI_BIND(args_sizes_get);
     NNWASM_WASI_BIND(environ_get);
@@ -152,11 +132,11 @@ void Wasi::define_imports(engine::Linker& linker) {
     NNWASM_WASI_BIND(sock_send);
     NNWASM_WASI_BIND(sock_shutdown);
 #undef NNWASM_WASI_BIND
-    // proc_exit has no result and cannot throw.
+    // proc_exit has no result: were it to throw, the guest would trap.
     linker.define(engine::bind_method<&Impl::proc_exit>(module, "proc_exit", self));
   }
 #define NNWASM_WASI_BIND_AS(module, name, method) \
-  linker.define(Guarded<&Impl::method>::bind(module, name, self))
+  linker.define(bind_wasi<&Impl::method>(module, name, self))
   NNWASM_WASI_BIND_AS(kPreview1, "fd_seek", fd_seek);
   NNWASM_WASI_BIND_AS(kPreview1, "fd_filestat_get", fd_filestat_get);
   NNWASM_WASI_BIND_AS(kPreview1, "path_filestat_get", path_filestat_get);

@@ -33,6 +33,9 @@ TEST(GuestMemory, OverflowingPointerPlusLengthIsRejected) {
   EXPECT_FALSE(memory.slice(0xFFFFFFF0u, 0x20).has_value());
   EXPECT_FALSE(memory.slice(1, UINT32_MAX).has_value());
   EXPECT_FALSE(memory.slice(0, UINT64_MAX).has_value());
+  // 10 + (2^64 - 6) wraps to 4 in 64-bit arithmetic.
+  EXPECT_FALSE(memory.contains(10, UINT64_MAX - 5));
+  EXPECT_FALSE(memory.slice(UINT32_MAX, UINT64_MAX - UINT32_MAX + 2).has_value());
   EXPECT_FALSE(memory.write<uint64_t>(0xFFFFFFFCu, 1));
 }
 

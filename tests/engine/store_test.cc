@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,9 +28,16 @@ struct TestHost {
   }
   void exit(HostCall& call, int32_t code) { call.exit(code); }
   void fail(HostCall& call) { call.trap("host says no"); }
+  int32_t throw_with_code(HostCall&) { throw std::runtime_error("the backend blew up"); }
+  void throw_plain(HostCall&) { throw std::out_of_range("map::at"); }
+  static uint32_t code_77(void* self, const std::string& function, const char* what, bool) {
+    static_cast<TestHost*>(self)->failure = function + ": " + what;
+    return 77;
+  }
 
   bool ok = false;
   size_t seen_memory_size = 0;
+  std::string failure;  // what code_77 was told
 };
 
 void define_test_imports(Linker& linker, TestHost* host) {
@@ -36,6 +45,9 @@ void define_test_imports(Linker& linker, TestHost* host) {
   linker.define(bind_method<&TestHost::peek>("test", "peek", host));
   linker.define(bind_method<&TestHost::exit>("test", "exit", host));
   linker.define(bind_method<&TestHost::fail>("test", "fail", host));
+  linker.define(
+      bind_method<&TestHost::throw_with_code>("test", "throw_with_code", host, &TestHost::code_77));
+  linker.define(bind_method<&TestHost::throw_plain>("test", "throw", host));
 }
 
 std::vector<uint8_t> host_calls_bytes() {
@@ -84,6 +96,20 @@ TEST_F(StoreTest, HostTrapCarriesItsMessage) {
   EXPECT_EQ(outcome.kind, RunOutcome::Kind::Trapped);
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_EQ(outcome.trap_message, "host says no");
+}
+
+TEST_F(StoreTest, AThrowingHostFunctionGivesItsErrorCodeAndTheGuestGoesOn) {
+  RunOutcome outcome = store.call("host_throw_code");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Returned) << outcome.trap_message;
+  EXPECT_EQ(host.failure, "test.throw_with_code: the backend blew up");
+  EXPECT_EQ(store.call("run_record").kind, RunOutcome::Kind::Returned);
+}
+
+TEST_F(StoreTest, AThrowingHostFunctionWithoutErrorCodesTrapsWithWhatItThrew) {
+  RunOutcome outcome = store.call("host_throw_trap");
+  EXPECT_EQ(outcome.kind, RunOutcome::Kind::Trapped);
+  EXPECT_EQ(outcome.trap_message, "test.throw failed: map::at");
+  EXPECT_EQ(store.call("run_record").kind, RunOutcome::Kind::Returned);
 }
 
 TEST_F(StoreTest, StackOverflowIsATrap) {

@@ -4,6 +4,8 @@
   (import "test" "peek" (func $peek (param i32) (result i32)))
   (import "test" "exit" (func $exit (param i32)))
   (import "test" "fail" (func $fail))
+  (import "test" "throw_with_code" (func $throw_with_code (result i32)))
+  (import "test" "throw" (func $throw))
   (memory (export "memory") 1)
   ;; record(-5, 2^40, 1.5, 2.25) must return 42
   (func (export "run_record")
@@ -18,6 +20,13 @@
       (then unreachable)))
   (func (export "exit_7")
     (call $exit (i32.const 7))
+    unreachable)
+  ;; a host function that throws answers with its ABI's error code (77 here) and the guest goes on
+  (func (export "host_throw_code")
+    (if (i32.ne (call $throw_with_code) (i32.const 77))
+      (then unreachable)))
+  (func (export "host_throw_trap")
+    (call $throw)
     unreachable)
   (func (export "host_trap")
     (call $fail)

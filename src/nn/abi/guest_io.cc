@@ -20,6 +20,14 @@ int32_t report(const char* function, const NnStatus& status) {
   return static_cast<int32_t>(status.code);
 }
 
+uint32_t report_host_failure(void*, const std::string& function, const char* what,
+                             bool out_of_memory) {
+  spdlog::error(
+      "{}: internal error: {}{}; the guest gets runtime_error", function, what,
+      out_of_memory ? " (lower the model or tensor sizes, or give the host more memory)" : "");
+  return NNWASM_RUNTIME_ERROR;
+}
+
 NnStatus read_builders(const engine::GuestMemory& memory, uint32_t array_ptr, uint32_t count,
                        std::vector<nnwasm_bytes>* out) {
   if (count == 0 || count > kMaxBuilders) {

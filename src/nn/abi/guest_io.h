@@ -5,6 +5,7 @@
 #include <nnwasm/backend.h>
 
 #include <array>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +19,10 @@ inline constexpr uint32_t kMaxBuilders = 1024;
 
 // Logs the failure (one line, "wasi-nn FUNCTION: message") and returns its code.
 int32_t report(const char* function, const NnStatus& status);
+// The engine's guest boundary calls this when a WASI-NN host function threw (engine::HostFailure):
+// one line naming the function and what it threw; the guest gets runtime_error and goes on.
+uint32_t report_host_failure(void* self, const std::string& function, const char* what,
+                             bool out_of_memory);
 
 // Reads `count` builders ({u32 ptr, u32 len} each) at `array_ptr` into `out`.
 NnStatus read_builders(const engine::GuestMemory& memory, uint32_t array_ptr, uint32_t count,
