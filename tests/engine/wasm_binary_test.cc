@@ -23,12 +23,13 @@ TEST(WasmBinary, ReadsImportsWithTypesAndExports) {
   std::string error;
   auto info = read_module_info(bytes, &error);
   ASSERT_TRUE(info.has_value()) << error;
-  ASSERT_EQ(info->imports.size(), 4u);
+  ASSERT_EQ(info->imports.size(), 6u);
   EXPECT_EQ(info->imports[0].module, "test");
   EXPECT_EQ(info->imports[0].name, "record");
   ASSERT_TRUE(info->imports[0].func_type.has_value());
   EXPECT_EQ(info->imports[0].func_type->to_string(), "(i32, i64, f32, f64) -> (i32)");
   EXPECT_EQ(info->imports[2].type_text, "(i32) -> ()");
+  EXPECT_EQ(info->imports[4].type_text, "() -> (i32)");
   bool has_memory = false;
   for (const WasmExport& e : info->exports)
     has_memory |= e.name == "memory" && e.kind == ExternKind::Memory;
