@@ -1,6 +1,10 @@
 // The shared WASI-NN command-line options.
 #include "frontend/nn_cli_options.h"
 
+#include <charconv>
+#include <cstdint>
+#include <string>
+
 #include "frontend/model_specs.h"
 #include "frontend/plugin_dirs.h"
 
@@ -19,6 +23,25 @@ void add_backend_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_flag("--nn-keep-backends", o.keep_backends, "Never unload a backend plugin once loaded");
 }
 
+namespace {
+
+// Counts and sizes: digits only and not 0, checked before CLI11 converts them (an unsigned
+// option would otherwise take "-1" as 2^64 - 1); too large for the type: "Could not convert".
+const CLI::Validator kPositiveWholeNumber(
+    [](std::string& value) -> std::string {
+      uint64_t number = 0;
+      const char* end = value.data() + value.size();
+      const auto [stop, error] = std::from_chars(value.data(), end, number);
+      if (error == std::errc::result_out_of_range) return "'" + value + "' is too large";
+      if (error != std::errc() || stop != end || number == 0) {
+        return "expected a whole number greater than 0, got '" + value + "'";
+      }
+      return "";
+    },
+    "N>0");
+
+}  // namespace
+
 void add_model_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-preload", o.preloads,
                  "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")
@@ -26,13 +49,17 @@ void add_model_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-graph", o.graph_dirs, "Named model ENCODING::DIR (Wasmtime spelling)")
       ->allow_extra_args(false);
   cmd.add_option("--nn-max-graphs", o.quotas.max_graphs,
-                 "Graphs per instance or server session (default 64)");
+                 "Graphs per instance or server session (default 64)")
+      ->check(kPositiveWholeNumber);
   cmd.add_option("--nn-max-contexts", o.quotas.max_contexts,
-                 "Execution contexts per instance or server session (default 256)");
+                 "Execution contexts per instance or server session (default 256)")
+      ->check(kPositiveWholeNumber);
   cmd.add_option("--nn-max-tensor-bytes", o.quotas.max_tensor_bytes,
-                 "Bytes per input tensor (default 1 GiB)");
+                 "Bytes per input tensor (default 1 GiB)")
+      ->check(kPositiveWholeNumber);
   cmd.add_option("--nn-max-model-bytes", o.quotas.max_model_bytes,
-                 "Bytes of a model loaded from guest memory (default 4 GiB)");
+                 "Bytes of a model loaded from guest memory (default 4 GiB)")
+      ->check(kPositiveWholeNumber);
   cmd.add_option_function<double>(
          "--nn-compute-timeout",
          [&o](double seconds) {

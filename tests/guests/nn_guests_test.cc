@@ -70,6 +70,28 @@ TEST(NnCli, MalformedPreloadIsAUsageError) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST(NnCli, NegativeZeroOrOverflowingCountsAndSizesAreUsageErrors) {
+  for (const char* flag :
+       {"--nn-max-graphs", "--nn-max-contexts", "--nn-max-tensor-bytes", "--nn-max-model-bytes"}) {
+    for (const char* value : {"-1", "-5", "0", "1e9", "99999999999999999999999"}) {
+      for (const char* command : {"run", "serve"}) {
+        std::vector<std::string> argv = {nnwasm_binary(), command, flag, value};
+        if (std::string(command) == "serve") {
+          argv.insert(argv.end(), {"--nn-rpc-uri", "unix:///nonexistent/x.sock"});
+        } else {
+          argv.push_back(guest_path("hello_streams"));
+        }
+        auto r = run_process(argv);
+        EXPECT_EQ(r.exit_code, 2) << command << " " << flag << " " << value << ": " << r.err;
+        EXPECT_NE(r.err.find(flag), std::string::npos) << r.err;
+      }
+    }
+  }
+  auto ok = run_process(
+      {nnwasm_binary(), "run", "--nn-max-tensor-bytes", "1048576", guest_path("hello_streams")});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 TEST(NnCli, BackendsListsPluginsAndExplainsTheChoice) {
   auto list = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", test_plugin_dir()});
   EXPECT_EQ(list.exit_code, 0) << list.err;
