@@ -22,7 +22,9 @@ class MappedFile {
     if (data_ != nullptr && size_ != 0) munmap(data_, size_);
   }
   NnStatus open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; only regular files
+    // pass the check below, and for them the flag changes nothing.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
       return nn_error(NNWASM_MODEL_NOT_FOUND,
                       "cannot open model file '" + path + "': " + std::strerror(errno));
@@ -30,7 +32,9 @@ class MappedFile {
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
-      return nn_error(NNWASM_MODEL_NOT_FOUND, "model path '" + path + "' is not a regular file");
+      return nn_error(NNWASM_MODEL_NOT_FOUND, "model path '" + path +
+                                                  "' is not a regular file (a FIFO, device or "
+                                                  "directory); give the path of a model file");
     }
     size_ = static_cast<size_t>(st.st_size);
     if (size_ != 0) {
@@ -116,7 +120,7 @@ NnStatus load_graph_by_name(BackendManager& manager, std::string_view name, std:
     nnwasm_graph* graph = nullptr;
     const nnwasm_status code = backend.load_by_name(name.data(), name.size(), &options, &graph);
     if (code == NNWASM_NOT_FOUND) continue;
-    std::string what = "model '" + std::string(name) + "' (" + backend.name + ")";
+    std::string what = "model '" + printable(name) + "' (" + backend.name + ")";
     if (code != NNWASM_SUCCESS || graph == nullptr) {
       return nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
                       what + ": load failed: " + handle->last_error("backend gave no reason"));
@@ -124,7 +128,7 @@ NnStatus load_graph_by_name(BackendManager& manager, std::string_view name, std:
     *out = std::make_shared<Graph>(std::move(handle), graph, NNWASM_TARGET_AUTO, std::move(what));
     return NnStatus::ok();
   }
-  return nn_error(NNWASM_NOT_FOUND, "no model named '" + std::string(name) +
+  return nn_error(NNWASM_NOT_FOUND, "no model named '" + printable(name) +
                                         "'; register it with --nn-preload NAME:ENC:TARGET:PATH");
 }
 

@@ -113,4 +113,31 @@ bool parse_target(std::string_view text, uint32_t* target) {
   return parse_named(kTargets, text, target);
 }
 
+std::string printable(std::string_view text, size_t max) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::string_view shown = text.substr(0, max);
+  std::string out;
+  out.reserve(shown.size() + 16);
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(shown[i]);
+    const bool c1 = byte == 0xc2 && i + 1 < shown.size() &&
+                    static_cast<unsigned char>(shown[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(shown[i + 1]) <= 0x9f;
+    if (byte < 0x20 || byte == 0x7f || c1) {
+      const int count = c1 ? 2 : 1;
+      for (int k = 0; k < count; ++k) {
+        const auto b = static_cast<unsigned char>(shown[i + k]);
+        out += "\\x";
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+      }
+      i += count - 1;
+    } else {
+      out += shown[i];
+    }
+  }
+  if (text.size() > max) out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 }  // namespace nnwasm::nn

@@ -3,7 +3,9 @@
 
 #include <nnwasm/backend.h>
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace nnwasm::nn {
@@ -19,6 +21,11 @@ struct NnStatus {
 inline NnStatus nn_error(nnwasm_status code, std::string message) {
   return NnStatus{code, std::move(message)};
 }
+
+// `text` fit for one line of the host's log: control characters (and the UTF-8 encoding of C1
+// controls) as \xNN, cut after `max` bytes with the full size noted. Names, configs and the
+// messages that quote them come from the guest: a terminal must never interpret them.
+std::string printable(std::string_view text, size_t max = 128);
 
 // Name of a WASI-NN error code, e.g. "invalid_argument".
 const char* status_name(nnwasm_status code);

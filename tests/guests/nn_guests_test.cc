@@ -1,6 +1,8 @@
 // WASI-NN through the nnwasm binary with the test backend plugins: the ABI conformance guest
 // (both modules, every function, every error path) and the CLI's model and backend options.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -58,6 +60,31 @@ TEST(NnGuests, MissingPreloadFileIsModelNotFound) {
                    "lin:openvino:cpu:/nonexistent/model", guest_path("nn_conformance")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot open model file '/nonexistent/model'"), std::string::npos) << r.err;
+}
+
+TEST(NnGuests, APreloadThatIsAFifoIsModelNotFoundNotAHang) {
+  const std::string fifo =
+      (std::filesystem::temp_directory_path() / ("nnwasm_fifo_" + std::to_string(getpid())))
+          .string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", test_plugin_dir(),
+                        "--nn-preload", "lin:openvino:cpu:" + fifo, guest_path("nn_conformance")});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  std::filesystem::remove(fifo);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is not a regular file (a FIFO"), std::string::npos) << r.err;
+}
+
+TEST(NnGuests, AGuestsModelNameIsEscapedAndCutInTheHostsMessages) {
+  const std::string evil = "evil\x1b[2J\nFAKE LOG LINE" + std::string(100000, 'x');
+  auto r = run_process({nnwasm_binary(), "run", guest_path("llm-stream"), evil, "Hi", "{}"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err.substr(0, 400);
+  EXPECT_EQ(r.err.find("\nFAKE LOG LINE"), std::string::npos) << r.err.substr(0, 400);
+  EXPECT_NE(r.err.find("no model named 'evil\\x1b[2J\\x0aFAKE LOG LINE"), std::string::npos)
+      << r.err.substr(0, 400);
+  EXPECT_LT(r.err.size(), 4000u);
 }
 
 TEST(NnCli, MalformedPreloadIsAUsageError) {

@@ -9,13 +9,16 @@
 
 namespace nnwasm::nn::abi {
 
+// Messages may quote what the guest sent (a config, a prompt): escaped, and cut at this size.
+constexpr size_t kMaxLoggedMessage = 2048;
+
 int32_t report(const char* function, const NnStatus& status) {
   // end_of_sequence is how a generation normally ends, not a failure; a full context is a
   // normal end too, but one the user may want to change (ctx-size).
   if (status.code == NNWASM_CONTEXT_FULL) {
-    spdlog::warn("wasi-nn {}: {}", function, status.message);
+    spdlog::warn("wasi-nn {}: {}", function, printable(status.message, kMaxLoggedMessage));
   } else if (!status.is_ok() && status.code != NNWASM_END_OF_SEQUENCE) {
-    spdlog::error("wasi-nn {}: {}", function, status.message);
+    spdlog::error("wasi-nn {}: {}", function, printable(status.message, kMaxLoggedMessage));
   }
   return static_cast<int32_t>(status.code);
 }
