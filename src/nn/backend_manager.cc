@@ -51,9 +51,18 @@ std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins() {
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& file : files) {
-      // The first directory that has a given file name wins (like PATH).
+      // The first directory that has a given file name wins (like PATH), unless that file
+      // cannot be a plugin at all: a broken copy never hides a good one later in the path.
       std::string file_name = file.filename().string();
       if (std::find(seen_names.begin(), seen_names.end(), file_name) != seen_names.end()) continue;
+      if (!by_path_.count(file.string())) {
+        if (broken_files_.count(file.string())) continue;
+        if (std::string why = plugin_file_problem(file.string()); !why.empty()) {
+          spdlog::warn("backend plugin {} skipped: {}", file.string(), why);
+          broken_files_.emplace(file.string(), std::move(why));
+          continue;
+        }
+      }
       seen_names.push_back(file_name);
       auto& plugin = by_path_[file.string()];
       if (!plugin) {

@@ -58,6 +58,8 @@ class BackendManager {
   BackendConfig config_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<BackendPlugin>> by_path_;
+  // Files that cannot be plugins (plugin_file_problem), skipped and warned about once each.
+  std::map<std::string, std::string> broken_files_;
   std::vector<std::string> warned_;  // broken plugins already reported
 };
 

@@ -96,6 +96,8 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     *error = broken_;
     return nullptr;
   };
+  // dlopen of a truncated file dies of SIGBUS when it touches a segment past the end.
+  if (std::string why = plugin_file_problem(path_); !why.empty()) return fail(why);
   void* library = dlopen(path_.c_str(), kDlopenFlags);
   if (library == nullptr) return fail(dlerror());
   auto entry =

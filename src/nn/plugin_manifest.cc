@@ -3,11 +3,15 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nnwasm/backend.h>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace nnwasm::nn {
 
@@ -123,6 +127,48 @@ bool PluginManifest::may_recognise(std::string_view head) const {
     if (head.substr(0, magic.size()) == magic) return true;
   }
   return false;
+}
+
+std::string plugin_file_problem(const std::string& path) {
+#if defined(__x86_64__)
+  constexpr uint16_t kMachine = EM_X86_64;
+#elif defined(__aarch64__)
+  constexpr uint16_t kMachine = EM_AARCH64;
+#else
+  constexpr uint16_t kMachine = EM_NONE;  // not checked
+#endif
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) return std::string("cannot open it: ") + std::strerror(errno);
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "it is not a regular file";
+  const auto size = static_cast<uint64_t>(st.st_size);
+  Elf64_Ehdr header;
+  if (!read_at(fd.get(), &header, sizeof(header), 0) ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0) {
+    return "it is not an ELF shared library (truncated or not a plugin)";
+  }
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB ||
+      header.e_type != ET_DYN || (kMachine != EM_NONE && header.e_machine != kMachine)) {
+    return "it is not a 64-bit shared library for this CPU";
+  }
+  if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0 || header.e_phnum > 4096 ||
+      header.e_phoff > size ||
+      uint64_t{header.e_phnum} * sizeof(Elf64_Phdr) > size - header.e_phoff) {
+    return "its program headers lie outside the file (truncated?)";
+  }
+  std::vector<Elf64_Phdr> segments(header.e_phnum);
+  if (!read_at(fd.get(), segments.data(), segments.size() * sizeof(Elf64_Phdr), header.e_phoff)) {
+    return "its program headers cannot be read";
+  }
+  for (const Elf64_Phdr& segment : segments) {
+    if (segment.p_type == PT_LOAD &&
+        (segment.p_offset > size || segment.p_filesz > size - segment.p_offset)) {
+      return "it is truncated: a loadable segment ends at byte " +
+             std::to_string(segment.p_offset + segment.p_filesz) + " of a " + std::to_string(size) +
+             "-byte file";
+    }
+  }
+  return "";
 }
 
 std::optional<PluginManifest> read_plugin_manifest(const std::string& path) {

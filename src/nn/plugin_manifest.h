@@ -30,6 +30,12 @@ struct PluginManifest {
 // 64-bit little-endian ELF file (the plugin is then opened instead).
 std::optional<PluginManifest> read_plugin_manifest(const std::string& path);
 
+// Why the file at `path` cannot be a shared library for this machine ("" when it can): checked
+// before dlopen, which maps each loadable segment and dies of SIGBUS on a truncated file. A
+// regular file (never waits on a FIFO), 64-bit little-endian ELF, ET_DYN for this CPU, with its
+// program headers and every PT_LOAD segment's bytes inside the file.
+std::string plugin_file_problem(const std::string& path);
+
 // Parses the manifest text "nnwasm-backend abi=2 name=llama encodings=6[,N...]
 // [magic=HEX[,HEX...]] [names=1]".
 std::optional<PluginManifest> parse_plugin_manifest(std::string_view text);

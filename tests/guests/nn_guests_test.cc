@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "support/process.h"
 
@@ -85,6 +86,38 @@ TEST(NnGuests, AGuestsModelNameIsEscapedAndCutInTheHostsMessages) {
   EXPECT_NE(r.err.find("no model named 'evil\\x1b[2J\\x0aFAKE LOG LINE"), std::string::npos)
       << r.err.substr(0, 400);
   EXPECT_LT(r.err.size(), 4000u);
+}
+
+TEST(NnGuests, ATruncatedPluginIsSkippedAndNeverHidesTheGoodOneLaterInThePath) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("nnwasm_badplugin_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  // The first 40% of the real affine plugin, under its name, in a directory searched first.
+  const fs::path good = fs::path(test_plugin_dir()) / "libnnwasm-affine.so";
+  {
+    std::ifstream in(good, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(dir / "libnnwasm-affine.so", std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size() * 2 / 5));
+    std::ofstream(dir / "libnnwasm-empty.so");  // empty: not even an ELF header
+  }
+  auto list = run_process({nnwasm_binary(), "backends", "--nn-backend-dir", dir.string(),
+                           "--nn-backend-dir", test_plugin_dir()});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.err.find((dir / "libnnwasm-affine.so").string() + " skipped: it is truncated"),
+            std::string::npos)
+      << list.err;
+  EXPECT_NE(list.err.find("libnnwasm-empty.so skipped: it is not an ELF shared library"),
+            std::string::npos)
+      << list.err;
+  EXPECT_NE(list.out.find("affine"), std::string::npos) << list.out;
+  std::string model = write_model("nnwasm_affine_3_1.model", "AFFINE 3 1");
+  auto r = run_process({nnwasm_binary(), "run", "--nn-backend-dir", dir.string(),
+                        "--nn-backend-dir", test_plugin_dir(), "--nn-preload",
+                        "lin:openvino:cpu:" + model, guest_path("nn_conformance")});
+  fs::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("all wasi-nn checks passed"), std::string::npos) << r.out;
 }
 
 TEST(NnCli, MalformedPreloadIsAUsageError) {
