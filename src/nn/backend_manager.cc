@@ -131,7 +131,12 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     if (explanation) *explanation += line + "\n";
   };
 
-  for (const auto& plugin : plugins()) {
+  const std::vector<std::shared_ptr<BackendPlugin>> found = plugins();
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [path, why] : broken_files_) explain("  " + path + ": unusable: " + why);
+  }
+  for (const auto& plugin : found) {
     std::string error;
     // The manifest is checked first: a plugin that cannot handle the encoding, or whose magic
     // bytes the model does not start with, is never loaded (nor its framework: ONNX Runtime,
