@@ -142,6 +142,22 @@ class LlamaContext final : public Context {
     if (size > static_cast<size_t>(INT32_MAX)) {
       throw Error{NNWASM_TOO_LARGE, "the prompt (input 0) is over 2 GiB"};
     }
+    // Every token spells at most max_token_bytes bytes, and no ctx-size passes the training
+    // context: a longer prompt cannot fit whatever metadata follows. It is not tokenized (that
+    // costs time and memory per byte); compute answers prompt_too_long, as for any long prompt.
+    const uint64_t trained =
+        static_cast<uint64_t>(std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
+    if (size > trained * model_->weights->max_token_bytes) {
+      plugin_support::log(host_token_, NNWASM_LOG_WARN,
+                          "llama: a prompt of %zu bytes cannot fit the model's %llu-token "
+                          "context; compute will answer prompt_too_long",
+                          size, static_cast<unsigned long long>(trained));
+      prompt_.clear();
+      oversized_prompt_ = true;
+      reset_output();
+      phase_ = Phase::Ready;
+      return;
+    }
     const auto length = static_cast<int32_t>(size);
     // Tokenized aside, so that a prompt that fails leaves the previous one in place.
     std::vector<llama_token>& tokens = scratch_;
@@ -158,6 +174,7 @@ class LlamaContext final : public Context {
     }
     tokens.resize(static_cast<size_t>(n));
     prompt_.swap(tokens);
+    oversized_prompt_ = false;
     reset_output();
     phase_ = Phase::Ready;
     // The llama context (KV cache, compute buffers) is made now, not in the first compute,
@@ -201,12 +218,29 @@ class LlamaContext final : public Context {
 
   // ---- llama context and sampler ----
 
+  // The guest's ctx-size, but never past what the model was trained for: beyond it the model
+  // produces nothing useful, and the KV cache of a guest asking 2^31 would exhaust the host.
   uint32_t ctx_size() const {
-    if (options_.ctx_size != 0) return options_.ctx_size;
-    return std::min<uint32_t>(4096, std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
+    const auto trained =
+        static_cast<uint32_t>(std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
+    if (options_.ctx_size == 0) return std::min<uint32_t>(4096, trained);
+    if (options_.ctx_size > trained) {
+      if (!ctx_clamp_logged_) {
+        ctx_clamp_logged_ = true;
+        plugin_support::log(host_token_, NNWASM_LOG_WARN,
+                            "llama: ctx-size %u is more than the model's training context; "
+                            "using %u",
+                            options_.ctx_size, trained);
+      }
+      return trained;
+    }
+    return options_.ctx_size;
   }
 
-  int32_t threads() const { return options_.threads > 0 ? options_.threads : cpus_available(); }
+  // Never more threads than CPUs this process may use: more only contend.
+  int32_t threads() const {
+    return options_.threads > 0 ? std::min(options_.threads, cpus_available()) : cpus_available();
+  }
   int32_t threads_batch() const {
     return options_.threads_batch > 0 ? options_.threads_batch : threads();
   }
@@ -322,7 +356,7 @@ class LlamaContext final : public Context {
     ensure_sampler();
     reset_output();
     limit_ = ctx_size();
-    if (prompt_.size() + kPromptReserve > limit_) {
+    if (oversized_prompt_ || prompt_.size() + kPromptReserve > limit_) {
       return NNWASM_PROMPT_TOO_LONG;
     }
     llama_memory_clear(llama_get_memory(ctx_), true);
@@ -396,7 +430,7 @@ class LlamaContext final : public Context {
   nnwasm_status compute_embedding() {
     ensure_context();
     reset_output();
-    if (prompt_.size() > ctx_size()) return NNWASM_PROMPT_TOO_LONG;
+    if (oversized_prompt_ || prompt_.size() > ctx_size()) return NNWASM_PROMPT_TOO_LONG;
     if (llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_RANK) {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
                   "this is a reranking model: its pooled output is a score, not an embedding"};
@@ -447,8 +481,10 @@ class LlamaContext final : public Context {
   uint32_t limit_ = 0;      // tokens the sequence may hold (the requested ctx-size)
   uint32_t generated_ = 0;  // tokens sampled since the prompt, an end token included
   llama_token last_token_ = 0;
-  bool undecoded_ = false;      // last_token_ is not in the KV cache yet
-  size_t last_piece_size_ = 0;  // bytes the last step appended to text_
+  bool undecoded_ = false;  // last_token_ is not in the KV cache yet
+  mutable bool ctx_clamp_logged_ = false;
+  bool oversized_prompt_ = false;  // input 0 was provably too long, and was not tokenized
+  size_t last_piece_size_ = 0;     // bytes the last step appended to text_
 
   std::string text_;      // output 0: everything generated (or the embedding JSON)
   std::string pending_;   // streamed bytes not handed out yet (an incomplete character)

@@ -52,6 +52,7 @@ void clear_llama_error();
 struct Weights {
   llama_model* model = nullptr;
   const llama_vocab* vocab = nullptr;  // the model's
+  uint32_t max_token_bytes = 1;        // the longest text one token of the vocabulary spells
   // Every llama_decode / llama_encode on these weights runs here, whichever thread asks, so
   // ggml's OpenMP team stays one (see compute_thread.h); decodes of its contexts take turns.
   mutable plugin_support::ComputeThread compute;

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <atomic>
 #include <cerrno>
@@ -95,6 +96,13 @@ std::shared_ptr<const Weights> load_weights(const char* path, const char* shown_
                 std::string("cannot load GGUF model ") + shown_name + ": " + reason()};
   }
   weights->vocab = llama_model_get_vocab(weights->model);
+  // One pass over the vocabulary (a few ms for 128k tokens) bounds the tokens of any prompt.
+  char piece[256];
+  for (llama_token id = 0; id < llama_vocab_n_tokens(weights->vocab); ++id) {
+    const int32_t n = llama_token_to_piece(weights->vocab, id, piece, sizeof piece, 0, true);
+    weights->max_token_bytes =
+        std::max<uint32_t>(weights->max_token_bytes, static_cast<uint32_t>(n < 0 ? -n : n));
+  }
   return weights;
 }
 

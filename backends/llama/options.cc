@@ -3,8 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "../common/plugin_support.h"
 
@@ -16,8 +18,46 @@ using nlohmann::json;
 using plugin_support::Error;
 
 [[noreturn]] void wrong_type(const std::string& key, const char* expected, const json& value) {
+  std::string shown = value.dump();  // the metadata's depth is bounded: dump cannot recurse deep
+  if (shown.size() > 200) shown = shown.substr(0, 200) + "...";
   throw Error{NNWASM_INVALID_ARGUMENT,
-              "metadata key '" + key + "' must be " + expected + ", got " + value.dump()};
+              "metadata key '" + key + "' must be " + expected + ", got " + shown};
+}
+
+// Deepest nesting of `open`/`close` in `text`, outside "..." strings (with \ escapes) and,
+// when `classes`, outside [...] character classes (GBNF). Iterative: this is how nesting that
+// would make llama.cpp's recursive parsers overflow the stack is refused before they run.
+size_t nesting_depth(std::string_view text, std::string_view open, std::string_view close,
+                     bool classes) {
+  size_t depth = 0, deepest = 0;
+  char quote = 0;  // '"' inside a string, ']' inside a class
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '"') {
+      quote = '"';
+    } else if (classes && c == '[') {
+      quote = ']';
+    } else if (open.find(c) != std::string_view::npos) {
+      deepest = std::max(deepest, ++depth);
+    } else if (close.find(c) != std::string_view::npos && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+void check_depth(const char* what, size_t depth, size_t limit) {
+  if (depth > limit) {
+    throw Error{NNWASM_INVALID_ARGUMENT, std::string(what) + " nests " + std::to_string(depth) +
+                                             " levels deep; at most " + std::to_string(limit) +
+                                             " are allowed"};
+  }
 }
 
 // An integer in [lo, hi]; JSON floats with an integral value (2.0) are accepted.
@@ -74,10 +114,16 @@ std::vector<std::string> texts(const std::string& key, const json& value) {
 }
 
 constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
+// Real grammars and schemas nest a few levels; these leave llama.cpp's recursion (about 1 KiB
+// of stack per level) far from any thread's stack size.
+constexpr size_t kMaxJsonDepth = 64;
+constexpr size_t kMaxGrammarDepth = 128;
 
 }  // namespace
 
 void apply_options(const char* data, size_t size, Options& o) {
+  // Before parsing: nlohmann's dump and llama.cpp's schema converter recurse per level.
+  check_depth("the metadata JSON", nesting_depth({data, size}, "[{", "]}", false), kMaxJsonDepth);
   const json doc = json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) throw Error{NNWASM_INVALID_ENCODING, "metadata is not valid JSON"};
   if (!doc.is_object()) {
@@ -126,12 +172,15 @@ void apply_options(const char* data, size_t size, Options& o) {
       o.reverse_prompt = texts(key, value);
     } else if (key == "grammar") {
       o.grammar = text(key, value);
+      check_depth("the grammar's parentheses", nesting_depth(o.grammar, "(", ")", true),
+                  kMaxGrammarDepth);
     } else if (key == "json-schema") {
       // A schema object or its text; an empty one clears it.
       if (value.is_object()) {
         o.json_schema = value.dump();
       } else {
         o.json_schema = text(key, value);
+        check_depth("json-schema", nesting_depth(o.json_schema, "[{", "]}", false), kMaxJsonDepth);
       }
     } else if (key == "stream-stdout") {
       o.stream_stdout = boolean(key, value);

@@ -2,7 +2,9 @@
 // llama.cpp directly (llama_reference.h): greedy text byte for byte, streaming, the LLM codes,
 // the metadata keys, embeddings, UTF-8 streaming and concurrent contexts of one model.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <thread>
@@ -434,6 +436,63 @@ TEST(LlamaPlugin, ContextsOfOneModelGenerateConcurrentlyAsAlone) {
   ASSERT_EQ(b, NNWASM_SUCCESS);
   EXPECT_EQ(llm.text(), ref_p.text);
   EXPECT_EQ(Llm::as_string(output_bytes(second, 0)), ref_q.text);
+}
+
+// ---- limits on what a guest may ask (hardening) ----
+
+TEST(LlamaLimits, DeeplyNestedGrammarsAndSchemasAreRefusedBeforeLlamaCppRecurses) {
+  Llm llm;
+  const std::string deep_grammar =
+      "root ::= " + std::string(20000, '(') + "\"a\"" + std::string(20000, ')');
+  EXPECT_EQ(llm.metadata(nlohmann::json{{"grammar", deep_grammar}}.dump()),
+            NNWASM_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(last_error(), "grammar's parentheses nests 20000 levels deep; at most 128"))
+      << last_error();
+  std::string deep_schema;
+  for (int i = 0; i < 20000; ++i) deep_schema += R"({"type":"array","items":)";
+  deep_schema += R"({"type":"string"})" + std::string(20000, '}');
+  // As a string, and as the object itself inside the metadata.
+  EXPECT_EQ(llm.metadata(nlohmann::json{{"json-schema", deep_schema}}.dump()),
+            NNWASM_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(last_error(), "json-schema nests 20001 levels deep")) << last_error();
+  EXPECT_EQ(llm.metadata("{\"json-schema\":" + deep_schema + "}"), NNWASM_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(last_error(), "the metadata JSON nests 20002 levels deep")) << last_error();
+  // Brackets inside GBNF strings and character classes are not nesting.
+  EXPECT_EQ(llm.metadata(nlohmann::json{{"grammar", "root ::= \"((((\" [(]+"}}.dump()),
+            NNWASM_SUCCESS)
+      << last_error();
+  // A failed metadata left the context as it was: it still generates.
+  ASSERT_EQ(llm.metadata(R"({"n-predict":4,"temp":0,"grammar":""})"), NNWASM_SUCCESS);
+  ASSERT_EQ(llm.prompt(kPrompt), NNWASM_SUCCESS);
+  EXPECT_EQ(llm.compute(), NNWASM_SUCCESS) << last_error();
+}
+
+TEST(LlamaLimits, CtxSizeBeyondTheTrainingContextIsClampedAndThreadsToTheCpus) {
+  Llm llm;
+  ASSERT_EQ(llm.metadata(R"({"ctx-size":2147483647,"threads":1024,"n-predict":4,"temp":0})"),
+            NNWASM_SUCCESS);
+  ASSERT_EQ(llm.prompt(kPrompt), NNWASM_SUCCESS) << last_error();  // allocates the context
+  EXPECT_EQ(llm.compute(), NNWASM_SUCCESS) << last_error();
+  EXPECT_EQ(llm.counts()["output_tokens"], 4);
+  // Unclamped, the KV cache alone took over 8 GB here.
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  EXPECT_LT(usage.ru_maxrss, 2L * 1024 * 1024) << "peak RSS KiB";
+}
+
+TEST(LlamaLimits, AHugePromptIsPromptTooLongWithoutBeingTokenized) {
+  Llm llm;
+  ASSERT_EQ(llm.metadata(R"({"temp":0})"), NNWASM_SUCCESS);
+  const std::string huge(64u << 20, 'a');
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(llm.prompt(huge), NNWASM_SUCCESS) << last_error();
+  EXPECT_EQ(llm.compute(), NNWASM_PROMPT_TOO_LONG);
+  EXPECT_EQ(llm.compute_single(), NNWASM_PROMPT_TOO_LONG);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // A normal prompt afterwards is served.
+  ASSERT_EQ(llm.metadata(R"({"n-predict":2,"temp":0})"), NNWASM_SUCCESS);
+  ASSERT_EQ(llm.prompt(kPrompt), NNWASM_SUCCESS);
+  EXPECT_EQ(llm.compute(), NNWASM_SUCCESS) << last_error();
 }
 
 }  // namespace
