@@ -98,6 +98,22 @@ class RpcServerTest : public ::testing::Test {
     return context->SetInput(&c, request, &empty);
   }
 
+  // An LLM context's prompt (input 0) and metadata (input 1), as u8 tensors (raw witx value 3).
+  bool set_prompt(uint32_t ctx, const std::string& prompt, const std::string& metadata) {
+    for (uint32_t index : {0u, 1u}) {
+      grpc::ClientContext c;
+      wire::SetInputRequest request;
+      request.set_resource_handle(ctx);
+      request.set_index(index);
+      request.mutable_tensor()->add_dimensions(1);
+      request.mutable_tensor()->set_ty(static_cast<wire::TensorType>(3));
+      request.mutable_tensor()->set_data(index == 0 ? prompt : metadata);
+      google::protobuf::Empty empty;
+      if (!context->SetInput(&c, request, &empty).ok()) return false;
+    }
+    return true;
+  }
+
   grpc::Status compute(uint32_t ctx, const std::string& session = "") {
     grpc::ClientContext c;
     if (!session.empty()) c.AddMetadata("nnwasm-session", session);
@@ -313,19 +329,8 @@ TEST_F(RpcServerTest, ExtensionsLoadUnloadFinalizeListAndHealth) {
 }
 
 TEST_F(RpcServerTest, StreamingPerTokenAndWithGenerateGiveTheSameText) {
-  const std::string meta = R"({"n-predict":12,"temp":0})";
   auto prompt = [&](uint32_t ctx) {
-    for (uint32_t index : {0u, 1u}) {
-      grpc::ClientContext c;
-      wire::SetInputRequest request;
-      request.set_resource_handle(ctx);
-      request.set_index(index);
-      request.mutable_tensor()->add_dimensions(1);
-      request.mutable_tensor()->set_ty(static_cast<wire::TensorType>(3));  // u8, raw witx value
-      request.mutable_tensor()->set_data(index == 0 ? "Once upon a time" : meta);
-      google::protobuf::Empty empty;
-      ASSERT_TRUE(context->SetInput(&c, request, &empty).ok());
-    }
+    ASSERT_TRUE(set_prompt(ctx, "Once upon a time", R"({"n-predict":12,"temp":0})"));
   };
   const uint32_t single = context_of("tiny");
   prompt(single);
@@ -382,18 +387,7 @@ TEST_F(RpcServerTest, AGenerateWhoseClientStopsReadingDoesNotBlockOthersForever)
       "listening on");
   ASSERT_TRUE(server->ready()) << server->output();
   const uint32_t ctx = context_of("tiny");
-  for (uint32_t index : {0u, 1u}) {
-    grpc::ClientContext c;
-    wire::SetInputRequest request;
-    request.set_resource_handle(ctx);
-    request.set_index(index);
-    request.mutable_tensor()->add_dimensions(1);
-    request.mutable_tensor()->set_ty(static_cast<wire::TensorType>(3));
-    request.mutable_tensor()->set_data(index == 0 ? "Once upon a time"
-                                                  : R"({"n-predict":-1,"ctx-size":4096,"temp":0})");
-    google::protobuf::Empty empty;
-    ASSERT_TRUE(context->SetInput(&c, request, &empty).ok());
-  }
+  ASSERT_TRUE(set_prompt(ctx, "Once upon a time", R"({"n-predict":-1,"ctx-size":4096,"temp":0})"));
   // A reader with a tiny flow-control window that reads one piece and then nothing: the
   // server's Generate blocks in Write, holding the context.
   grpc::ChannelArguments args;
