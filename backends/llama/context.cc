@@ -145,8 +145,7 @@ class LlamaContext final : public Context {
     // Every token spells at most max_token_bytes bytes, and no ctx-size passes the training
     // context: a longer prompt cannot fit whatever metadata follows. It is not tokenized (that
     // costs time and memory per byte); compute answers prompt_too_long, as for any long prompt.
-    const uint64_t trained =
-        static_cast<uint64_t>(std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
+    const uint64_t trained = trained_ctx();
     if (size > trained * model_->weights->max_token_bytes) {
       plugin_support::log(host_token_, NNWASM_LOG_WARN,
                           "llama: a prompt of %zu bytes cannot fit the model's %llu-token "
@@ -218,11 +217,15 @@ class LlamaContext final : public Context {
 
   // ---- llama context and sampler ----
 
+  // The model's training context in tokens (at least 1).
+  uint32_t trained_ctx() const {
+    return static_cast<uint32_t>(std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
+  }
+
   // The guest's ctx-size, but never past what the model was trained for: beyond it the model
   // produces nothing useful, and the KV cache of a guest asking 2^31 would exhaust the host.
   uint32_t ctx_size() const {
-    const auto trained =
-        static_cast<uint32_t>(std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
+    const uint32_t trained = trained_ctx();
     if (options_.ctx_size == 0) return std::min<uint32_t>(4096, trained);
     if (options_.ctx_size > trained) {
       if (!ctx_clamp_logged_) {
