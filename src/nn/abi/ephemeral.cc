@@ -21,30 +21,21 @@ NnStatus bad_out(const char* what) {
 }  // namespace
 
 void EphemeralModule::define_imports(engine::Linker& linker) {
-  using engine::bind_method;
-  linker.define(bind_method<&EphemeralModule::load>(kModule, "load", this, &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::load_by_name>(kModule, "load_by_name", this,
-                                                            &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::load_by_name_with_config>(
-      kModule, "load_by_name_with_config", this, &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::init_execution_context>(
-      kModule, "init_execution_context", this, &report_host_failure));
+  linker.define(bind_nn<&EphemeralModule::load>(kModule, "load", this));
+  linker.define(bind_nn<&EphemeralModule::load_by_name>(kModule, "load_by_name", this));
+  linker.define(bind_nn<&EphemeralModule::load_by_name_with_config>(
+      kModule, "load_by_name_with_config", this));
   linker.define(
-      bind_method<&EphemeralModule::set_input>(kModule, "set_input", this, &report_host_failure));
-  linker.define(
-      bind_method<&EphemeralModule::compute>(kModule, "compute", this, &report_host_failure));
-  linker.define(
-      bind_method<&EphemeralModule::get_output>(kModule, "get_output", this, &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::compute_single>(kModule, "compute_single", this,
-                                                              &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::get_output_single>(kModule, "get_output_single", this,
-                                                                 &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::fini_single>(kModule, "fini_single", this,
-                                                           &report_host_failure));
-  linker.define(
-      bind_method<&EphemeralModule::unload>(kModule, "unload", this, &report_host_failure));
-  linker.define(bind_method<&EphemeralModule::finalize_execution_context>(
-      kModule, "finalize_execution_context", this, &report_host_failure));
+      bind_nn<&EphemeralModule::init_execution_context>(kModule, "init_execution_context", this));
+  linker.define(bind_nn<&EphemeralModule::set_input>(kModule, "set_input", this));
+  linker.define(bind_nn<&EphemeralModule::compute>(kModule, "compute", this));
+  linker.define(bind_nn<&EphemeralModule::get_output>(kModule, "get_output", this));
+  linker.define(bind_nn<&EphemeralModule::compute_single>(kModule, "compute_single", this));
+  linker.define(bind_nn<&EphemeralModule::get_output_single>(kModule, "get_output_single", this));
+  linker.define(bind_nn<&EphemeralModule::fini_single>(kModule, "fini_single", this));
+  linker.define(bind_nn<&EphemeralModule::unload>(kModule, "unload", this));
+  linker.define(bind_nn<&EphemeralModule::finalize_execution_context>(
+      kModule, "finalize_execution_context", this));
 }
 
 int32_t EphemeralModule::load(HostCall& call, uint32_t builders, uint32_t count, uint32_t encoding,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/guest_memory.h"
+#include "engine/host_function.h"
 #include "nn/nn_error.h"
 
 namespace nnwasm::nn::abi {
@@ -23,6 +24,12 @@ int32_t report(const char* function, const NnStatus& status);
 // one line naming the function and what it threw; the guest gets runtime_error and goes on.
 uint32_t report_host_failure(void* self, const std::string& function, const char* what,
                              bool out_of_memory);
+
+// Binds a WASI-NN import (both modules) with report_host_failure as its answer to a throw.
+template <auto Method, class C>
+engine::HostFunction bind_nn(std::string_view module, std::string_view name, C* self) {
+  return engine::bind_method<Method>(module, name, self, &report_host_failure);
+}
 
 // Reads `count` builders ({u32 ptr, u32 len} each) at `array_ptr` into `out`.
 NnStatus read_builders(const engine::GuestMemory& memory, uint32_t array_ptr, uint32_t count,

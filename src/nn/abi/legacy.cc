@@ -26,18 +26,13 @@ NnStatus bad_pointer(const char* what) {
 }  // namespace
 
 void LegacyModule::define_imports(engine::Linker& linker) {
-  using engine::bind_method;
-  linker.define(bind_method<&LegacyModule::load>(kModule, "load", this, &report_host_failure));
-  linker.define(bind_method<&LegacyModule::load_by_name>(kModule, "load_by_name", this,
-                                                         &report_host_failure));
-  linker.define(bind_method<&LegacyModule::init_execution_context>(
-      kModule, "init_execution_context", this, &report_host_failure));
+  linker.define(bind_nn<&LegacyModule::load>(kModule, "load", this));
+  linker.define(bind_nn<&LegacyModule::load_by_name>(kModule, "load_by_name", this));
   linker.define(
-      bind_method<&LegacyModule::set_input>(kModule, "set_input", this, &report_host_failure));
-  linker.define(
-      bind_method<&LegacyModule::compute>(kModule, "compute", this, &report_host_failure));
-  linker.define(
-      bind_method<&LegacyModule::get_output>(kModule, "get_output", this, &report_host_failure));
+      bind_nn<&LegacyModule::init_execution_context>(kModule, "init_execution_context", this));
+  linker.define(bind_nn<&LegacyModule::set_input>(kModule, "set_input", this));
+  linker.define(bind_nn<&LegacyModule::compute>(kModule, "compute", this));
+  linker.define(bind_nn<&LegacyModule::get_output>(kModule, "get_output", this));
 }
 
 int32_t LegacyModule::load(HostCall& call, uint32_t builder_array, uint32_t encoding,
