@@ -44,7 +44,7 @@ std::string service_config(bool nnwasm_server) {
   return config + "}";
 }
 
-// Keepalive pings to nnwasm servers (which accept one per 10 s, server.cc): a server that stops
+// Keepalive pings to nnwasm servers (which accept one per 5 s, server.cc): a server that stops
 // answering (frozen, cut off) fails the calls in flight within this plus --nn-rpc-timeout
 // instead of never. Not to other servers: gRPC's default server policy answers pings more often
 // than every 5 minutes with GOAWAY (too_many_pings).

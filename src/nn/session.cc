@@ -184,17 +184,15 @@ NnStatus Session::hold_context(uint32_t handle, HeldContext* out) {
     out->context = it->second;
   }
   const uint32_t wait_ms = runtime_.quotas.context_wait_ms;
+  out->lock = std::unique_lock(out->context->call_mutex(), std::defer_lock);
   if (wait_ms == 0) {
-    out->lock = std::unique_lock(out->context->call_mutex());
-  } else {
-    out->lock = std::unique_lock(out->context->call_mutex(), std::defer_lock);
-    if (!out->lock.try_lock_for(std::chrono::milliseconds(wait_ms))) {
-      return nn_error(NNWASM_BUSY, "execution context " + std::to_string(handle) +
-                                       " is busy: another call has held it for over " +
-                                       std::to_string(wait_ms) +
-                                       " ms (a Generate whose client stopped reading?); retry "
-                                       "later or use a context of your own");
-    }
+    out->lock.lock();
+  } else if (!out->lock.try_lock_for(std::chrono::milliseconds(wait_ms))) {
+    return nn_error(NNWASM_BUSY, "execution context " + std::to_string(handle) +
+                                     " is busy: another call has held it for over " +
+                                     std::to_string(wait_ms) +
+                                     " ms (a Generate whose client stopped reading?); retry "
+                                     "later or use a context of your own");
   }
   out->context->touch();
   return NnStatus::ok();
