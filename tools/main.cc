@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   nnwasm::frontend::add_backend_options(*run, nn_options);
   nnwasm::frontend::add_model_options(*run, nn_options);
   nnwasm::frontend::add_rpc_client_options(*run, nn_options);
+  nnwasm::frontend::add_isolation_option(*run, nn_options);
 
   app.add_subcommand(
          "serve", "Serve WASI-NN over gRPC (NNRPC, WasmEdge-compatible): see nnwasm serve --help")

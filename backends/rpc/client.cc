@@ -21,6 +21,11 @@ std::string seconds(std::chrono::milliseconds ms) {
 }
 
 std::vector<std::shared_ptr<Server>> g_servers;
+// Servers the core names per load (nnwasm_load_options.server_uri: its backend process), apart
+// from the round robin of rpc.uri. One per URI: the core starts each backend process on a new
+// socket, so a URI never outlives its server.
+std::map<std::string, std::shared_ptr<Server>, std::less<>> g_named_servers;
+long g_timeout_ms = 5000;
 std::mutex g_servers_mutex;
 std::atomic<size_t> g_next{0};  // round robin
 
@@ -56,11 +61,12 @@ constexpr size_t kChunk = 1u << 20;
 }  // namespace
 
 Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
-               const std::string& tls_ca, std::string token)
+               const std::string& tls_ca, std::string token, bool named)
     : uri_(std::move(uri)),
       timeout_(connect_timeout),
       tls_ca_(tls_ca),
-      authorization_(token.empty() ? std::string() : "Bearer " + token) {
+      authorization_(token.empty() ? std::string() : "Bearer " + token),
+      named_(named) {
   open_channel(false);
 }
 
@@ -186,7 +192,8 @@ void Server::check(const grpc::ClientContext& context, const grpc::Status& statu
                    const char* what) const {
   if (status.ok()) return;
   if (rpc::has_errno(context)) {
-    throw Error{rpc::code_of(context, status), "server " + uri_ + ": " + status.error_message()};
+    throw Error{rpc::code_of(context, status),
+                (named_ ? std::string() : "server " + uri_ + ": ") + status.error_message()};
   }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": lost nnwasm server at " + uri_ + " (" +
@@ -219,8 +226,10 @@ void configure_servers() {
   const char* timeout = option("rpc.timeout_ms");
   std::lock_guard lock(g_servers_mutex);
   g_servers.clear();
-  if (uris == nullptr) return;
+  g_named_servers.clear();
   const long ms = timeout != nullptr ? std::max(10L, std::atol(timeout)) : 5000L;
+  g_timeout_ms = ms;
+  if (uris == nullptr) return;
   // A CA or token file that cannot be read makes the plugin unusable, with the reason logged.
   std::string tls_ca, token, error;
   if (const char* ca = option("rpc.tls_ca");
@@ -248,6 +257,7 @@ void close_servers() {
   {
     std::lock_guard lock(g_servers_mutex);
     g_servers.clear();
+    g_named_servers.clear();
   }
   grpc_shutdown_blocking();
 }
@@ -266,8 +276,31 @@ namespace {
 
 // Tries `attempt(server)` on each server in round-robin order, after connecting it; the first
 // graph it returns wins. Servers that cannot be reached are skipped and named in `unreachable`.
+// The server the core named for this load, or null when it left the choice to us.
+std::shared_ptr<Server> named_server(const nnwasm_load_options& options) {
+  if (!NNWASM_HAS_FIELD(&options, nnwasm_load_options, server_uri) ||
+      options.server_uri == nullptr) {
+    return nullptr;
+  }
+  std::lock_guard lock(g_servers_mutex);
+  std::shared_ptr<Server>& server = g_named_servers[options.server_uri];
+  if (!server) {
+    server = std::make_shared<Server>(options.server_uri, std::chrono::milliseconds(g_timeout_ms),
+                                      std::string(), std::string(), true);
+  }
+  return server;
+}
+
+// Tries `attempt(server)` on the server the core named, or else on each server of rpc.uri in
+// round-robin order, after connecting it; the first graph it returns wins. Servers that cannot
+// be reached are skipped and named in `unreachable`.
 template <typename Attempt>
-std::shared_ptr<Graph> on_some_server(Attempt&& attempt, std::string* unreachable) {
+std::shared_ptr<Graph> on_some_server(const nnwasm_load_options& options, Attempt&& attempt,
+                                      std::string* unreachable) {
+  if (std::shared_ptr<Server> server = named_server(options)) {
+    server->ensure_ready();  // a backend process that cannot be reached is an error as it is
+    return attempt(server);
+  }
   const std::vector<std::shared_ptr<Server>> list = servers();
   const size_t start = g_next++;
   for (size_t i = 0; i < list.size(); ++i) {
@@ -295,7 +328,7 @@ std::shared_ptr<Graph> graph_on(const std::shared_ptr<Server>& server, uint32_t 
 }  // namespace
 
 std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_options& options) {
-  if (servers().empty()) throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
+  if (servers().empty() && !named_server(options)) throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
   const std::string config = options.config_json != nullptr
                                  ? std::string(options.config_json, options.config_len)
                                  : std::string();
@@ -332,7 +365,7 @@ std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_opt
     server->check(c, status, "load_by_name");
     return graph_on(server, handle, "model '" + std::string(name) + "'");
   };
-  if (auto graph = on_some_server(attempt, &unreachable)) return graph;
+  if (auto graph = on_some_server(options, attempt, &unreachable)) return graph;
   if (!unreachable.empty()) throw Error{NNWASM_RUNTIME_ERROR, unreachable};
   throw Error{NNWASM_NOT_FOUND, "no NNRPC server has a model named '" + std::string(name) + "'"};
 }
@@ -347,7 +380,11 @@ std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_o
     auto writer = server->nnwasm().Load(&c, &result);
     v1::LoadChunk chunk;
     chunk.set_encoding(options.encoding);
-    chunk.set_target(NNWASM_TARGET_AUTO);  // the server picks the device of its model
+    // The server picks the device of its model, unless it is the core's backend process, which
+    // loads on the device the core chose.
+    const bool named = NNWASM_HAS_FIELD(&options, nnwasm_load_options, server_uri) &&
+                       options.server_uri != nullptr;
+    chunk.set_target(named ? options.target : uint32_t{NNWASM_TARGET_AUTO});
     chunk.add_builder_sizes(model.size);
     for (size_t at = 0; at < model.size; at += kChunk) {
       chunk.set_data(model.data + at, std::min(kChunk, model.size - at));
@@ -358,7 +395,7 @@ std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_o
     server->check(c, writer->Finish(), "load");
     return graph_on(server, result.graph_handle(), "guest model");
   };
-  if (auto graph = on_some_server(attempt, &unreachable)) return graph;
+  if (auto graph = on_some_server(options, attempt, &unreachable)) return graph;
   throw Error{NNWASM_UNSUPPORTED_OPERATION,
               "no NNRPC server here can load a model from guest bytes (WasmEdge servers cannot)" +
                   (unreachable.empty() ? std::string() : ": " + unreachable)};

@@ -30,8 +30,10 @@ namespace v1 = ::nnwasm::rpc::v1;
 class Server {
  public:
   // `tls_ca`: PEM of the CA to trust ("" for plain text); `token`: bearer token ("" for none).
+  // `named`: a server the core named for a load (its backend process), whose messages need not
+  // say which server they come from.
   Server(std::string uri, std::chrono::milliseconds connect_timeout, const std::string& tls_ca,
-         std::string token);
+         std::string token, bool named = false);
   ~Server();
 
   const std::string& uri() const { return uri_; }
@@ -64,6 +66,7 @@ class Server {
   const std::chrono::milliseconds timeout_;
   const std::string tls_ca_;         // PEM, or empty for plain text
   const std::string authorization_;  // "Bearer <token>" or empty
+  const bool named_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<wire::Graph::Stub> graph_;
   std::unique_ptr<wire::GraphResource::Stub> resource_;

@@ -221,6 +221,11 @@ typedef struct nnwasm_load_options {
   int32_t device_index;    /* nnwasm_device.index of the device to load on, of kind `target` */
   const char* config_json; /* JSON object text, or NULL; unknown keys must be ignored */
   size_t config_len;
+  /* Added in 2.2 (check NNWASM_HAS_FIELD): for backends that run models on a server (rpc), the
+   * URI of the server to load on, NUL-terminated; NULL leaves the choice to the backend. The
+   * core sets it to run a model in its supervised backend process (--nn-isolate); other
+   * backends ignore it. */
+  const char* server_uri;
 } nnwasm_load_options;
 
 /* Per-context parameters, written by the core. */

@@ -23,6 +23,14 @@ void add_backend_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_flag("--nn-keep-backends", o.keep_backends, "Never unload a backend plugin once loaded");
 }
 
+void add_isolation_option(CLI::App& cmd, NnCliOptions& o) {
+  cmd.add_option("--nn-isolate", o.isolate,
+                 "Which models load and run in a supervised backend process, so that a framework "
+                 "crashing on a corrupt model cannot take the host down: none, guest (models "
+                 "from guest bytes; the default) or all (named models too)")
+      ->check(CLI::IsMember({"none", "guest", "all"}));
+}
+
 namespace {
 
 // Counts and sizes: digits only and not 0, checked before CLI11 converts them (an unsigned
@@ -87,8 +95,44 @@ void add_rpc_client_options(CLI::App& cmd, NnCliOptions& o) {
       ->check(CLI::ExistingFile);
 }
 
-nn::BackendConfig backend_config(const NnCliOptions& o) {
+namespace {
+
+// The options of the backend process (nnwasm-serve): the host's plugins and limits. Its one
+// session serves every instance here, each held to its own quotas by this process.
+std::vector<std::string> backend_process_args(const NnCliOptions& o, nn::IsolationMode mode) {
+  std::vector<std::string> args;
+  for (const std::string& dir : o.backend_dirs) args.insert(args.end(), {"--nn-backend-dir", dir});
+  if (!o.backend_order.empty()) {
+    std::string order;
+    for (const std::string& name : o.backend_order) order.append(order.empty() ? "" : ",").append(name);
+    args.insert(args.end(), {"--nn-backend-order", order});
+  }
+  if (o.strict_target) args.emplace_back("--nn-strict-target");
+  if (o.keep_backends) args.emplace_back("--nn-keep-backends");
+  args.insert(args.end(), {"--nn-max-tensor-bytes", std::to_string(o.quotas.max_tensor_bytes),
+                           "--nn-max-model-bytes", std::to_string(o.quotas.max_model_bytes),
+                           "--nn-max-graphs", "1073741824", "--nn-max-contexts", "1073741824",
+                           "--nn-rpc-drain", "0"});
+  if (o.quotas.compute_timeout_ms != 0) {
+    args.insert(args.end(), {"--nn-compute-timeout",
+                             std::to_string(o.quotas.compute_timeout_ms / 1000.0)});
+  }
+  if (mode == nn::IsolationMode::all) {
+    for (const std::string& spec : o.preloads) args.insert(args.end(), {"--nn-preload", spec});
+    for (const std::string& spec : o.graph_dirs) args.insert(args.end(), {"--nn-graph", spec});
+  }
+  return args;
+}
+
+}  // namespace
+
+nn::BackendConfig backend_config(const NnCliOptions& o, bool isolation_allowed) {
   nn::BackendConfig config;
+  if (isolation_allowed && nn::parse_isolation_mode(o.isolate, &config.isolation.mode) &&
+      config.isolation.mode != nn::IsolationMode::none) {
+    config.isolation.server = (executable_path().parent_path() / "nnwasm-serve").string();
+    config.isolation.args = backend_process_args(o, config.isolation.mode);
+  }
   config.dirs = plugin_dirs(o.backend_dirs, executable_path());
   config.order = o.backend_order;
   config.strict_target = o.strict_target;

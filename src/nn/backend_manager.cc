@@ -101,6 +101,42 @@ std::string device_list(const PluginInfo& info) {
 
 }  // namespace
 
+bool BackendManager::isolates(bool from_guest) const {
+  switch (config_.isolation.mode) {
+    case IsolationMode::none:
+      return false;
+    case IsolationMode::guest:
+      return from_guest;
+    case IsolationMode::all:
+      return true;
+  }
+  return false;
+}
+
+NnStatus BackendManager::isolated_route(IsolatedRoute* out) {
+  // The rpc backend is opened for this whatever its manifest requires (rpc.uri): here the core
+  // names the server, and keeps the plugin open so that its connection to the process lasts.
+  const std::vector<std::shared_ptr<BackendPlugin>> found = plugins();
+  std::lock_guard lock(mutex_);
+  if (!transport_) {
+    std::string error = "no rpc backend plugin (libnnwasm-rpc.so) in the backend path";
+    for (const auto& plugin : found) {
+      const PluginManifest* m = plugin->manifest();
+      if (m == nullptr || m->name != "rpc") continue;
+      if ((transport_ = plugin->open(&error))) break;
+    }
+    if (!transport_) {
+      return nn_error(NNWASM_RUNTIME_ERROR,
+                      "cannot isolate the model in a backend process: " + error +
+                          "; reinstall nnwasm, or run with --nn-isolate=none");
+    }
+  }
+  if (!process_) process_ = std::make_shared<BackendProcess>(config_.isolation);
+  out->process = process_;
+  out->transport = transport_;
+  return NnStatus::ok();
+}
+
 bool BackendManager::lacks_required_option(const PluginManifest& manifest) const {
   return !manifest.requires_option.empty() && !config_.options.count(manifest.requires_option);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nn/backend_plugin.h"
+#include "nn/backend_process.h"
 #include "nn/nn_error.h"
 
 namespace nnwasm::nn {
@@ -23,6 +24,14 @@ struct BackendConfig {
   // Settings for backends, answered by nnwasm_host.option (e.g. "rpc.uri" for the rpc backend);
   // a plugin whose manifest says requires=KEY is only used when KEY is set.
   std::map<std::string, std::string, std::less<>> options;
+  // --nn-isolate: which models run in a supervised backend process, and how to start it.
+  IsolationConfig isolation;
+};
+
+// Where an isolated model goes: the backend process and the rpc backend that talks to it.
+struct IsolatedRoute {
+  std::shared_ptr<BackendProcess> process;
+  std::shared_ptr<PluginHandle> transport;  // the rpc backend
 };
 
 // The chosen backend, open, with the target to load on.
@@ -50,6 +59,11 @@ class BackendManager {
                   std::string* explanation = nullptr);
 
   const BackendConfig& config() const { return config_; }
+  // Whether models loaded from guest bytes (`from_guest`) or named by the host run in the
+  // backend process (--nn-isolate).
+  bool isolates(bool from_guest) const;
+  // The backend process and the rpc backend to reach it; not_found naming what is missing.
+  NnStatus isolated_route(IsolatedRoute* out);
   // Whether a manifest's requires=KEY names an option this configuration does not set (the
   // plugin is then of no use here and is not opened).
   bool lacks_required_option(const PluginManifest& manifest) const;
@@ -61,6 +75,8 @@ class BackendManager {
   // Files that cannot be plugins (plugin_file_problem), skipped and warned about once each.
   std::map<std::string, std::string> broken_files_;
   std::vector<std::string> warned_;  // broken plugins already reported
+  std::shared_ptr<BackendProcess> process_;    // started on the first isolated load
+  std::shared_ptr<PluginHandle> transport_;    // kept open while the process may be used
 };
 
 // Resolves the encodings 5 and 6, which WasmEdge and WAMR number differently (ABI.md section

@@ -4,15 +4,33 @@
 namespace nnwasm::nn {
 
 Graph::Graph(std::shared_ptr<PluginHandle> plugin, nnwasm_graph* handle, uint32_t target,
-             std::string description)
+             std::string description, std::optional<GraphIsolation> isolation)
     : plugin_(std::move(plugin)),
       handle_(handle),
       target_(target),
       description_(std::move(description)),
+      isolation_(std::move(isolation)),
       reentrant_((plugin_->backend().flags & NNWASM_BACKEND_GRAPH_REENTRANT) != 0) {}
 
 Graph::~Graph() {
   plugin_->backend().graph_free(handle_);
+}
+
+NnStatus Graph::failure(nnwasm_status code, std::string_view operation) const {
+  std::string reason = plugin_->last_error("backend gave no reason");
+  if (isolation_) {
+    if (std::string fate = isolation_->process->fate(isolation_->generation); !fate.empty()) {
+      return nn_error(NNWASM_RUNTIME_ERROR,
+                      crash_message(isolation_->backend, "running the model", fate) +
+                          " (in " + std::string(operation) + " of " + description_ + ")");
+    }
+    // The backend process's message already names the model and the call.
+    return nn_error(code, std::string(without_transport_prefix(reason)));
+  }
+  std::string message = description_;
+  message.append(": ").append(operation).append(" failed (").append(status_name(code));
+  message.append("): ").append(reason);
+  return nn_error(code, std::move(message));
 }
 
 std::string Graph::describe(nnwasm_io_kind kind) const {
@@ -51,9 +69,8 @@ std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, NnStatus*
   const nnwasm_context_options options{sizeof(nnwasm_context_options), control.get()};
   nnwasm_status code = graph->backend().context_create(graph->handle(), &options, &handle);
   if (code != NNWASM_SUCCESS || handle == nullptr) {
-    *status = nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
-                       graph->description() + ": cannot create an execution context: " +
-                           graph->plugin().last_error("backend gave no reason"));
+    *status = graph->failure(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
+                             "init_execution_context");
     return nullptr;
   }
   return std::unique_ptr<Context>(new Context(std::move(graph), std::move(control), handle));
@@ -71,8 +88,7 @@ Context::~Context() {
 
 NnStatus Context::check(nnwasm_status code, const char* operation) const {
   if (code == NNWASM_SUCCESS) return NnStatus::ok();
-  return nn_error(code, graph_->description() + ": " + operation + " failed (" + status_name(code) +
-                            "): " + graph_->plugin().last_error("backend gave no reason"));
+  return graph_->failure(code, operation);
 }
 
 }  // namespace nnwasm::nn

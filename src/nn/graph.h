@@ -6,18 +6,28 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "nn/backend_plugin.h"
+#include "nn/backend_process.h"
 #include "nn/host_callbacks.h"
 #include "nn/nn_error.h"
 
 namespace nnwasm::nn {
 
+// Where an isolated graph lives: in which backend process, and with which backend there (its
+// own plugin is then the rpc backend that reaches the process).
+struct GraphIsolation {
+  std::shared_ptr<BackendProcess> process;
+  uint64_t generation = 0;
+  std::string backend;  // e.g. "llama"
+};
+
 class Graph {
  public:
   Graph(std::shared_ptr<PluginHandle> plugin, nnwasm_graph* handle, uint32_t target,
-        std::string description);
+        std::string description, std::optional<GraphIsolation> isolation = std::nullopt);
   ~Graph();
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
@@ -31,6 +41,10 @@ class Graph {
   // Serializes compute on graphs whose backend is not re-entrant per graph.
   std::mutex* compute_mutex() { return reentrant_ ? nullptr : &compute_mutex_; }
 
+  // The status of a failed `operation` ("compute", ...) on this graph, with the backend's
+  // message, or, when the backend process holding an isolated graph died, what killed it.
+  NnStatus failure(nnwasm_status code, std::string_view operation) const;
+
   // The graph's inputs or outputs as its backend describes them, one line each
   // ("0 'input' f32 [1,64]"), or why it cannot say.
   std::string describe(nnwasm_io_kind kind) const;
@@ -40,6 +54,7 @@ class Graph {
   nnwasm_graph* handle_;
   uint32_t target_;
   std::string description_;
+  std::optional<GraphIsolation> isolation_;
   bool reentrant_;
   std::mutex compute_mutex_;
 };

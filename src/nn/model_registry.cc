@@ -62,7 +62,55 @@ nnwasm_load_options load_options(uint32_t encoding, uint32_t target, int32_t dev
           target,
           device,
           config.empty() ? nullptr : config.data(),
-          config.size()};
+          config.size(),
+          nullptr};
+}
+
+}  // namespace
+
+namespace {
+
+// load_graph in the backend process: the rpc backend loads the model there, from the builders
+// or by the host's name for it, with the backend and device chosen here.
+NnStatus load_isolated(BackendManager& manager, const Selection& selection,
+                       std::span<const nnwasm_bytes> builders, const NamedModel* named,
+                       std::string_view config, const std::string& description,
+                       std::shared_ptr<Graph>* out) {
+  IsolatedRoute route;
+  std::string uri;
+  uint64_t generation = 0;
+  NnStatus status = manager.isolated_route(&route);
+  if (status.is_ok()) status = route.process->ensure_running(&uri, &generation);
+  if (!status.is_ok()) {
+    status.message = description + ": " + status.message;
+    return status;
+  }
+  nnwasm_load_options options =
+      load_options(selection.encoding, selection.target, selection.device_index, config);
+  options.server_uri = uri.c_str();
+  const nnwasm_backend& transport = route.transport->backend();
+  nnwasm_graph* handle = nullptr;
+  const nnwasm_status code =
+      named != nullptr
+          ? transport.load_by_name(named->name.data(), named->name.size(), &options, &handle)
+          : transport.load(builders.data(), static_cast<uint32_t>(builders.size()), &options,
+                           &handle);
+  const std::string backend = selection.plugin->backend().name;
+  if (code != NNWASM_SUCCESS || handle == nullptr) {
+    if (std::string fate = route.process->fate(generation); !fate.empty()) {
+      return nn_error(NNWASM_RUNTIME_ERROR, crash_message(backend, "loading the model", fate) +
+                                                " (" + description + ")");
+    }
+    // The backend process's message names the model, the backend and what failed.
+    return nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},
+                    std::string(without_transport_prefix(
+                        route.transport->last_error("the backend process gave no reason"))));
+  }
+  std::string what = description + " (" + backend + " on " + target_name(selection.target) +
+                     ", in the backend process)";
+  *out = std::make_shared<Graph>(route.transport, handle, selection.target, std::move(what),
+                                 GraphIsolation{route.process, generation, backend});
+  return NnStatus::ok();
 }
 
 }  // namespace
@@ -70,7 +118,7 @@ nnwasm_load_options load_options(uint32_t encoding, uint32_t target, int32_t dev
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
                     uint32_t encoding, uint32_t target, std::string_view config,
                     const std::string& description, std::shared_ptr<Graph>* out,
-                    const std::vector<std::string>* paths) {
+                    const NamedModel* named) {
   std::span<const uint8_t> head;
   if (!builders.empty()) head = {builders[0].data, builders[0].size};
   Selection selection;
@@ -79,14 +127,18 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
     status.message = description + ": " + status.message;
     return status;
   }
+  const nnwasm_backend& backend = selection.plugin->backend();
+  // A model for a remote server (the rpc backend) is out of this process already.
+  if (manager.isolates(named == nullptr) && std::string_view(backend.name) != "rpc") {
+    return load_isolated(manager, selection, builders, named, config, description, out);
+  }
   const nnwasm_load_options options =
       load_options(selection.encoding, selection.target, selection.device_index, config);
   nnwasm_graph* handle = nullptr;
-  const nnwasm_backend& backend = selection.plugin->backend();
   nnwasm_status code;
-  if (paths != nullptr && backend.load_file != nullptr) {
+  if (named != nullptr && backend.load_file != nullptr) {
     std::vector<const char*> c_paths;
-    for (const std::string& path : *paths) c_paths.push_back(path.c_str());
+    for (const std::string& path : named->paths) c_paths.push_back(path.c_str());
     code =
         backend.load_file(c_paths.data(), static_cast<uint32_t>(c_paths.size()), &options, &handle);
   } else {
@@ -184,7 +236,7 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
   }
   std::shared_ptr<Graph> graph;
   NnStatus status = load_graph(manager_, builders, model.encoding, model.target, config,
-                               description, &graph, &model.paths);
+                               description, &graph, &model);
   if (!status.is_ok()) return status;
   if (!entry->first) {
     entry->first = graph;

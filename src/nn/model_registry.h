@@ -22,13 +22,15 @@ struct NamedModel {
   std::vector<std::string> paths;
 };
 
-// Loads model bytes (one or more builders) with the backend `manager` selects. When `paths`
-// names the files behind the builders and the backend has load_file, it loads from the files
-// (letting it mmap them) instead.
+// Loads model bytes (one or more builders) with the backend `manager` selects. `named` is the
+// host's model behind the builders (null for guest bytes): when the backend has load_file, it
+// loads from its files (letting it mmap them) instead. Where the manager isolates models of
+// this origin (--nn-isolate), the chosen backend loads it in the backend process, from the
+// builders or, for a named model, by its name there.
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
                     uint32_t encoding, uint32_t target, std::string_view config,
                     const std::string& description, std::shared_ptr<Graph>* out,
-                    const std::vector<std::string>* paths = nullptr);
+                    const NamedModel* named = nullptr);
 
 // Asks every backend with load_by_name (backend.h) for a model it knows by `name`, in plugin
 // order; the first that does not answer NOT_FOUND decides. No such backend: not_found.

@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
                "clients against that behaviour)");
   nnwasm::frontend::add_backend_options(app, nn);
   nnwasm::frontend::add_model_options(app, nn);
+  app.add_option("--nn-backend-process", options.backend_process_of,
+                 "Run as the backend process of nnwasm process PID (--nn-isolate; not for users)")
+      ->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -81,7 +84,12 @@ int main(int argc, char** argv) {
   options.rpc.drain = std::chrono::milliseconds(static_cast<long>(drain_s * 1000));
   options.rpc.idle_timeout = std::chrono::milliseconds(static_cast<long>(idle_s * 1000));
   options.rpc.version = std::string("nnwasm ") + NNWASM_VERSION;
-  options.backends = nnwasm::frontend::backend_config(nn);
+  if (options.backend_process_of != 0) {
+    logger->set_pattern("nnwasm: backend process: %l: %v");
+    spdlog::set_level(spdlog::level::warn);
+  }
+  // Never isolated itself (see add_isolation_option): serve is the process models run in.
+  options.backends = nnwasm::frontend::backend_config(nn, false);
   options.quotas = nn.quotas;
   return nnwasm::cli::serve_models(options);
 }

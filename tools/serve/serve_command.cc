@@ -2,12 +2,15 @@
 #include "serve/serve_command.h"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <thread>
 
 namespace nnwasm::cli {
 
@@ -31,10 +34,19 @@ int serve_models(const ServeCommandOptions& options) {
     spdlog::error("serve: {}", error);
     return 1;
   }
-  for (const std::string& uri : server.listening()) {
-    std::printf("nnwasm serve: listening on %s\n", uri.c_str());
+  if (options.backend_process_of != 0) {
+    // The parent waits for the socket, not for a line; and when it ends without stopping us
+    // (killed), we are reparented: stop too.
+    std::thread([parent = options.backend_process_of] {
+      while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      kill(getpid(), SIGTERM);
+    }).detach();
+  } else {
+    for (const std::string& uri : server.listening()) {
+      std::printf("nnwasm serve: listening on %s\n", uri.c_str());
+    }
+    std::fflush(stdout);
   }
-  std::fflush(stdout);
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

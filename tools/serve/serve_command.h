@@ -2,6 +2,8 @@
 // or SIGTERM.
 #pragma once
 
+#include <sys/types.h>
+
 #include <vector>
 
 #include "nn/session.h"
@@ -14,6 +16,9 @@ struct ServeCommandOptions {
   nn::Quotas quotas;  // per session
   std::vector<nn::NamedModel> named_models;
   rpc::ServeOptions rpc;
+  // Nonzero: this is the backend process of the nnwasm process with this pid (--nn-isolate):
+  // quiet, and gone when its parent is.
+  pid_t backend_process_of = 0;
 };
 
 // Returns the process exit code: 0 after a clean shutdown, 1 when it cannot listen.

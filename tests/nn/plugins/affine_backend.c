@@ -1,12 +1,14 @@
 /* Test-only backend plugin that exercises the plugin mechanism with real arithmetic: a model is
  * the text "<MAGIC> <scale> <bias> [spin]" and compute maps one f32 tensor x to scale * x + bias
- * ("spin": compute first waits, up to 10 s, for the host to cancel it, to test cancellation).
+ * ("spin": compute first waits, up to 10 s, for the host to cancel it, to test cancellation;
+ * "abort": load aborts; "crash": compute raises SIGSEGV - to test the backend process).
  * load_by_name knows the names "<name>:<scale>:<bias>". Built several times with different
  * names/magics (and one for ABI 1) so that tests can load two plugins with identical symbols side
  * by side. Written in C against backend.h alone, as a third party would.
  * NNWASM_TEST_SHUTDOWN_LOG names a file that shutdown appends "shutdown <name>" to. */
 #include <nnwasm/backend.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@ static nnwasm_status fail(nnwasm_status code, const char* message) {
 struct nnwasm_graph {
   float scale, bias;
   int spin;
+  int crash; /* compute faults (SIGSEGV), as a framework on a corrupt model may */
 };
 struct nnwasm_context {
   struct nnwasm_graph* graph;
@@ -88,9 +91,11 @@ static nnwasm_status load(const nnwasm_bytes* builders, uint32_t count,
   char mode[8] = "";
   int fields = sscanf(text + strlen(AFFINE_MAGIC), "%f %f %7s", &graph.scale, &graph.bias, mode);
   graph.spin = fields == 3 && strcmp(mode, "spin") == 0;
+  graph.crash = fields == 3 && strcmp(mode, "crash") == 0;
   if (fields < 2) {
     return fail(NNWASM_INVALID_ENCODING, "corrupt model: expected '" AFFINE_MAGIC " scale bias'");
   }
+  if (fields == 3 && strcmp(mode, "abort") == 0) abort(); /* as a framework's assert does */
   *out = malloc(sizeof graph);
   if (*out == NULL) return fail(NNWASM_RUNTIME_ERROR, "out of memory");
   **out = graph;
@@ -123,7 +128,7 @@ static nnwasm_status load_by_name(const char* name, size_t len, const nnwasm_loa
     return fail(NNWASM_NOT_FOUND, "load_by_name: not a name of this backend");
   memcpy(text, name, len);
   text[len] = '\0';
-  struct nnwasm_graph graph = {0, 0, 0};
+  struct nnwasm_graph graph = {0, 0, 0, 0};
   char end;
   if (sscanf(text + prefix + 1, "%f:%f%c", &graph.scale, &graph.bias, &end) != 2)
     return fail(NNWASM_INVALID_ARGUMENT, "load_by_name: expected " AFFINE_NAME ":SCALE:BIAS");
@@ -205,6 +210,7 @@ static nnwasm_status set_input(nnwasm_context* c, uint32_t index, const nnwasm_t
 static nnwasm_status compute(nnwasm_context* c) {
   if (c == NULL) return fail(NNWASM_INVALID_ARGUMENT, "compute: context is NULL");
   if (!c->has_input) return fail(NNWASM_INVALID_ARGUMENT, "input 0 is not set");
+  if (c->graph->crash) raise(SIGSEGV);
   /* Polls the host's cancellation once, or (spin) every millisecond for up to 10 s, as a long
    * compute would. */
   for (int i = 0; i < (c->graph->spin ? 10000 : 1); ++i) {
