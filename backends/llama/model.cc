@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -144,6 +145,9 @@ Weights::~Weights() {
 
 void init_llama() {
   llama_log_set(on_llama_log, nullptr);  // again after a shutdown, when the plugin stayed mapped
+  // A failed GGML_ASSERT (a corrupt model) would otherwise attach gdb to the process to print
+  // a backtrace of every thread: slow, and dozens of lines where the host says one.
+  setenv("GGML_NO_BACKTRACE", "1", 0);
   static std::once_flag once;
   std::call_once(once, [] { llama_backend_init(); });
 }

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +25,7 @@ using Clock = std::chrono::steady_clock;
 // How long a new child may take to listen, and a dying one to be gone.
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr auto kExitTimeout = std::chrono::seconds(5);
+constexpr auto kMaybeExiting = std::chrono::milliseconds(250);
 constexpr auto kPoll = std::chrono::milliseconds(5);
 
 std::string describe_exit(int status) {
@@ -83,12 +85,18 @@ NnStatus BackendProcess::ensure_running(std::string* uri, uint64_t* generation) 
   return NnStatus::ok();
 }
 
-std::string BackendProcess::fate(uint64_t generation) {
+std::string BackendProcess::fate(uint64_t generation, nnwasm_status code) {
   std::lock_guard lock(mutex_);
   if (generation == generation_ && pid_ > 0 && !reap(WNOHANG)) {
-    if (socket_accepts()) return "";  // alive and serving: the failure was the model's
-    // The listening socket closes as the child exits, a moment before it can be reaped.
-    const auto deadline = Clock::now() + kExitTimeout;
+    // A dying child cannot be reaped until its last thread is gone. Its main thread a zombie,
+    // or its socket closed: it is on its way out. Otherwise the kernel may still be tearing it
+    // down when the call sees its connection drop (a runtime_error): give it a moment.
+    std::chrono::milliseconds wait = kExitTimeout;
+    if (!leader_exited() && socket_accepts()) {
+      if (code != NNWASM_RUNTIME_ERROR) return "";  // an answer: the failure was the model's
+      wait = kMaybeExiting;
+    }
+    const auto deadline = Clock::now() + wait;
     while (!reap(WNOHANG)) {
       if (Clock::now() > deadline) return "";
       std::this_thread::sleep_for(kPoll);
@@ -170,6 +178,20 @@ bool BackendProcess::reap(int options) {
   fates_[generation_] = describe_exit(status);
   pid_ = -1;
   return true;
+}
+
+bool BackendProcess::leader_exited() const {
+  char path[32], stat[256];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid_));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  const ssize_t n = ::read(fd, stat, sizeof stat - 1);
+  ::close(fd);
+  if (n <= 0) return true;
+  stat[n] = '\0';
+  // "pid (comm) S ...": the state follows the last ')' (comm may hold one).
+  const char* close = std::strrchr(stat, ')');
+  return close == nullptr || close[1] == '\0' || close[2] == 'Z' || close[2] == 'X';
 }
 
 bool BackendProcess::socket_accepts() const {

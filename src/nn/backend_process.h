@@ -50,13 +50,15 @@ class BackendProcess {
   // The URI of a running child, starting one if none runs; `generation` names that child.
   NnStatus ensure_running(std::string* uri, uint64_t* generation);
   // What ended child `generation` ("SIGABRT (Aborted)", "exit status 3"), or "" while it runs.
-  // Meant for after a call to it failed: a child whose socket no longer accepts connections is
-  // on its way out, and is waited for (a few seconds at most).
-  std::string fate(uint64_t generation);
+  // Meant for after a call to it failed with `code`: a child on its way out is waited for (a
+  // few seconds at most); a runtime_error, which is also what a dropped connection gives, waits
+  // a moment even for a child that still looks alive.
+  std::string fate(uint64_t generation, nnwasm_status code);
 
  private:
   NnStatus start();                // mutex_ held
   bool reap(int options);          // mutex_ held; true when the child ended (fate recorded)
+  bool leader_exited() const;      // mutex_ held; the child's main thread is a zombie
   bool socket_accepts() const;     // mutex_ held
   void stop();                     // mutex_ held
 

@@ -19,7 +19,7 @@ Graph::~Graph() {
 NnStatus Graph::failure(nnwasm_status code, std::string_view operation) const {
   std::string reason = plugin_->last_error("backend gave no reason");
   if (isolation_) {
-    if (std::string fate = isolation_->process->fate(isolation_->generation); !fate.empty()) {
+    if (std::string fate = isolation_->process->fate(isolation_->generation, code); !fate.empty()) {
       return nn_error(NNWASM_RUNTIME_ERROR,
                       crash_message(isolation_->backend, "running the model", fate) +
                           " (in " + std::string(operation) + " of " + description_ + ")");

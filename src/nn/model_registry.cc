@@ -97,7 +97,7 @@ NnStatus load_isolated(BackendManager& manager, const Selection& selection,
                            &handle);
   const std::string backend = selection.plugin->backend().name;
   if (code != NNWASM_SUCCESS || handle == nullptr) {
-    if (std::string fate = route.process->fate(generation); !fate.empty()) {
+    if (std::string fate = route.process->fate(generation, code); !fate.empty()) {
       return nn_error(NNWASM_RUNTIME_ERROR, crash_message(backend, "loading the model", fate) +
                                                 " (" + description + ")");
     }
