@@ -25,6 +25,10 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   per token (a `--nn-rpc-plain` server, as WasmEdge's), time to first token, aggregate tokens/s
   of 8 clients streaming at once (whole processes, so it includes their start), and digits
   per-inference time.
+- isolation: the digits guest and the llama streaming guest with their named models in the
+  backend process (--nn-isolate=all, where models from guest bytes run by default) vs in this
+  process (--nn-isolate=none): per-inference time and tokens/s; the "native" column is the
+  in-process run.
 """
 import os
 import shutil
@@ -158,6 +162,7 @@ def nn_benchmarks():
     print(f"{'  per extra instance (MiB)':<28}{(rss[8] - rss[1]) / 7:>12.1f}")
     llama_benchmarks(models)
     rpc_benchmarks(models)
+    isolation_benchmarks(models)
 
 
 LLAMA_PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
@@ -291,6 +296,33 @@ def rpc_benchmarks(models):
             server.terminate()
             server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def isolation_benchmarks(models):
+    """The cost of --nn-isolate: the same guests with the model in the backend process."""
+    per_inference = lambda out: field(out.replace("per-inference time:", "per_inference"), "per_inference")
+    digits = ["--dir", models + "::/models", "--nn-preload",
+              "digits:onnx:cpu:" + os.path.join(models, "digits.onnx"),
+              os.path.join(guests, "digits.wasm"), "/models"]
+    best = {"all": float("inf"), "none": float("inf")}
+    for _ in range(5):
+        for mode in best:
+            out = run([nnwasm, "run", "--nn-isolate=" + mode] + digits)
+            best[mode] = min(best[mode], per_inference(out))
+    print(f"{'digits isolated (us)':<28}{best['all']:>12.2f}{best['none']:>12.2f}"
+          f"{best['all'] / best['none']:>8.2f}   (backend process vs in-process)")
+    model = os.path.join(models, "tiny-llama.gguf")
+    if not os.path.exists(model):
+        return
+    llama = ["--nn-preload", "default:GGML:AUTO:" + model, os.path.join(guests, "bench_llm_stream.wasm"),
+             "default", LLAMA_PROMPT, LLAMA_TOKENS, LLAMA_REPEATS]
+    tps = {"all": [], "none": []}
+    for _ in range(5):
+        for mode in tps:
+            tps[mode].append(field(run([nnwasm, "run", "--nn-isolate=" + mode] + llama), "tokens_per_s:"))
+    iso, local = statistics.median(tps["all"]), statistics.median(tps["none"])
+    label = "llama isolated tok/s (med)"
+    print(f"{label:<28}{iso:>12.1f}{local:>12.1f}{iso / local:>8.3f}   (backend process vs in-process)")
 
 
 if __name__ == "__main__":
