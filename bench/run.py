@@ -29,6 +29,9 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   backend process (--nn-isolate=all, where models from guest bytes run by default) vs in this
   process (--nn-isolate=none): per-inference time and tokens/s; the "native" column is the
   in-process run.
+- soak: 10,000 instance life cycles in one process (bench/soak.cc, built with the tests): the
+  digits model loaded from guest bytes and run once, and 4 tokens streamed from the named tiny
+  llama; RSS and open fds after the warm-up and at the end.
 """
 import os
 import shutil
@@ -163,6 +166,7 @@ def nn_benchmarks():
     llama_benchmarks(models)
     rpc_benchmarks(models)
     isolation_benchmarks(models)
+    soak_benchmarks(models)
 
 
 LLAMA_PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
@@ -323,6 +327,25 @@ def isolation_benchmarks(models):
     iso, local = statistics.median(tps["all"]), statistics.median(tps["none"])
     label = "llama isolated tok/s (med)"
     print(f"{label:<28}{iso:>12.1f}{local:>12.1f}{iso / local:>8.3f}   (backend process vs in-process)")
+
+
+def soak_benchmarks(models, cycles=10000):
+    soak = os.path.join(build, "tests", "nnwasm_soak")
+    if not os.path.exists(soak):
+        print(f"{'soak':<28}skipped: nnwasm_soak not built (tests off)")
+        return
+    cycle = os.path.join(guests, "nn_cycle.wasm")
+    runs = (("digits bytes", ["--dir", models + "::/m", cycle, "bytes", "/m/digits.onnx", "64"]),
+            ("llama 4 tokens", ["--nn-preload", "default:GGML:CPU:" + os.path.join(models, "tiny-llama.gguf"),
+                                cycle, "llm", "default", '{"ctx-size":64,"temp":0}', "4"]))
+    for label, args in runs:
+        # The guest comes first on soak's command line, then its own options.
+        guest_at = args.index(cycle)
+        out = run([soak, str(cycles), cycle] + args[:guest_at] + args[guest_at + 1:])
+        f = {k: field(out, k) for k in ("warmup", "rss_kib_start", "rss_kib_end", "fds_start", "fds_end")}
+        per = (f["rss_kib_end"] - f["rss_kib_start"]) / (cycles - f["warmup"])
+        print(f"{'soak ' + label:<28}RSS {f['rss_kib_start'] / 1024:.1f} -> {f['rss_kib_end'] / 1024:.1f} MiB "
+              f"({per:+.2f} KiB/cycle), fds {f['fds_start']:.0f} -> {f['fds_end']:.0f}, {cycles} cycles")
 
 
 if __name__ == "__main__":

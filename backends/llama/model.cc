@@ -9,10 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <map>
-#include <cstdlib>
 #include <mutex>
 #include <vector>
 

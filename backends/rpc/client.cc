@@ -328,7 +328,8 @@ std::shared_ptr<Graph> graph_on(const std::shared_ptr<Server>& server, uint32_t 
 }  // namespace
 
 std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_options& options) {
-  if (servers().empty() && !named_server(options)) throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
+  if (servers().empty() && !named_server(options))
+    throw Error{NNWASM_NOT_FOUND, "no NNRPC server configured (--nn-rpc-uri)"};
   const std::string config = options.config_json != nullptr
                                  ? std::string(options.config_json, options.config_len)
                                  : std::string();

@@ -104,18 +104,19 @@ std::vector<std::string> backend_process_args(const NnCliOptions& o, nn::Isolati
   for (const std::string& dir : o.backend_dirs) args.insert(args.end(), {"--nn-backend-dir", dir});
   if (!o.backend_order.empty()) {
     std::string order;
-    for (const std::string& name : o.backend_order) order.append(order.empty() ? "" : ",").append(name);
+    for (const std::string& name : o.backend_order)
+      order.append(order.empty() ? "" : ",").append(name);
     args.insert(args.end(), {"--nn-backend-order", order});
   }
   if (o.strict_target) args.emplace_back("--nn-strict-target");
   if (o.keep_backends) args.emplace_back("--nn-keep-backends");
-  args.insert(args.end(), {"--nn-max-tensor-bytes", std::to_string(o.quotas.max_tensor_bytes),
-                           "--nn-max-model-bytes", std::to_string(o.quotas.max_model_bytes),
-                           "--nn-max-graphs", "1073741824", "--nn-max-contexts", "1073741824",
-                           "--nn-rpc-drain", "0"});
+  args.insert(args.end(),
+              {"--nn-max-tensor-bytes", std::to_string(o.quotas.max_tensor_bytes),
+               "--nn-max-model-bytes", std::to_string(o.quotas.max_model_bytes), "--nn-max-graphs",
+               "1073741824", "--nn-max-contexts", "1073741824", "--nn-rpc-drain", "0"});
   if (o.quotas.compute_timeout_ms != 0) {
-    args.insert(args.end(), {"--nn-compute-timeout",
-                             std::to_string(o.quotas.compute_timeout_ms / 1000.0)});
+    args.insert(args.end(),
+                {"--nn-compute-timeout", std::to_string(o.quotas.compute_timeout_ms / 1000.0)});
   }
   if (mode == nn::IsolationMode::all) {
     for (const std::string& spec : o.preloads) args.insert(args.end(), {"--nn-preload", spec});

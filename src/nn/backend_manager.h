@@ -74,9 +74,9 @@ class BackendManager {
   std::map<std::string, std::shared_ptr<BackendPlugin>> by_path_;
   // Files that cannot be plugins (plugin_file_problem), skipped and warned about once each.
   std::map<std::string, std::string> broken_files_;
-  std::vector<std::string> warned_;  // broken plugins already reported
-  std::shared_ptr<BackendProcess> process_;    // started on the first isolated load
-  std::shared_ptr<PluginHandle> transport_;    // kept open while the process may be used
+  std::vector<std::string> warned_;          // broken plugins already reported
+  std::shared_ptr<BackendProcess> process_;  // started on the first isolated load
+  std::shared_ptr<PluginHandle> transport_;  // kept open while the process may be used
 };
 
 // Resolves the encodings 5 and 6, which WasmEdge and WAMR number differently (ABI.md section

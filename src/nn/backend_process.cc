@@ -32,7 +32,8 @@ std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     const char* abbrev = sigabbrev_np(sig);
-    std::string text = abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+    std::string text =
+        abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
     text += std::string(" (") + strsignal(sig) + ")";
     if (sig == SIGKILL) text += ", perhaps by the out-of-memory killer";
     return text;
@@ -56,10 +57,14 @@ std::string_view without_transport_prefix(std::string_view message) {
 }
 
 bool parse_isolation_mode(std::string_view text, IsolationMode* out) {
-  if (text == "none") *out = IsolationMode::none;
-  else if (text == "guest") *out = IsolationMode::guest;
-  else if (text == "all") *out = IsolationMode::all;
-  else return false;
+  if (text == "none")
+    *out = IsolationMode::none;
+  else if (text == "guest")
+    *out = IsolationMode::guest;
+  else if (text == "all")
+    *out = IsolationMode::all;
+  else
+    return false;
   return true;
 }
 
@@ -109,12 +114,12 @@ std::string BackendProcess::fate(uint64_t generation, nnwasm_status code) {
 NnStatus BackendProcess::start() {
   if (dir_.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                          "/nnwasm-backend-XXXXXX";
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/nnwasm-backend-XXXXXX";
     if (mkdtemp(pattern.data()) == nullptr) {
-      return nn_error(NNWASM_RUNTIME_ERROR, "cannot create a directory for the backend process in " +
-                                                pattern + ": " + std::strerror(errno) +
-                                                "; set TMPDIR, or run with --nn-isolate=none");
+      return nn_error(NNWASM_RUNTIME_ERROR,
+                      "cannot create a directory for the backend process in " + pattern + ": " +
+                          std::strerror(errno) + "; set TMPDIR, or run with --nn-isolate=none");
     }
     dir_ = pattern;
   }
@@ -125,7 +130,7 @@ NnStatus BackendProcess::start() {
                                               " is too long; set a shorter TMPDIR");
   }
   // Everything the child needs is made before fork: after it only async-signal-safe calls.
-  std::vector<std::string> args{config_.server,     "--listen", "unix://" + socket_,
+  std::vector<std::string> args{config_.server, "--listen", "unix://" + socket_,
                                 "--nn-backend-process", std::to_string(getpid())};
   args.insert(args.end(), config_.args.begin(), config_.args.end());
   std::vector<char*> argv;

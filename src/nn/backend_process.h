@@ -56,18 +56,18 @@ class BackendProcess {
   std::string fate(uint64_t generation, nnwasm_status code);
 
  private:
-  NnStatus start();                // mutex_ held
-  bool reap(int options);          // mutex_ held; true when the child ended (fate recorded)
-  bool leader_exited() const;      // mutex_ held; the child's main thread is a zombie
-  bool socket_accepts() const;     // mutex_ held
-  void stop();                     // mutex_ held
+  NnStatus start();             // mutex_ held
+  bool reap(int options);       // mutex_ held; true when the child ended (fate recorded)
+  bool leader_exited() const;   // mutex_ held; the child's main thread is a zombie
+  bool socket_accepts() const;  // mutex_ held
+  void stop();                  // mutex_ held
 
   const IsolationConfig config_;
   std::mutex mutex_;
   pid_t pid_ = -1;
   uint64_t generation_ = 0;
-  std::string dir_;     // private (0700) directory of the sockets
-  std::string socket_;  // of the current child
+  std::string dir_;                        // private (0700) directory of the sockets
+  std::string socket_;                     // of the current child
   std::map<uint64_t, std::string> fates_;  // of children that ended, by generation
 };
 

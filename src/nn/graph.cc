@@ -21,8 +21,8 @@ NnStatus Graph::failure(nnwasm_status code, std::string_view operation) const {
   if (isolation_) {
     if (std::string fate = isolation_->process->fate(isolation_->generation, code); !fate.empty()) {
       return nn_error(NNWASM_RUNTIME_ERROR,
-                      crash_message(isolation_->backend, "running the model", fate) +
-                          " (in " + std::string(operation) + " of " + description_ + ")");
+                      crash_message(isolation_->backend, "running the model", fate) + " (in " +
+                          std::string(operation) + " of " + description_ + ")");
     }
     // The backend process's message already names the model and the call.
     return nn_error(code, std::string(without_transport_prefix(reason)));

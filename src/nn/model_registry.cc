@@ -98,8 +98,8 @@ NnStatus load_isolated(BackendManager& manager, const Selection& selection,
   const std::string backend = selection.plugin->backend().name;
   if (code != NNWASM_SUCCESS || handle == nullptr) {
     if (std::string fate = route.process->fate(generation, code); !fate.empty()) {
-      return nn_error(NNWASM_RUNTIME_ERROR, crash_message(backend, "loading the model", fate) +
-                                                " (" + description + ")");
+      return nn_error(NNWASM_RUNTIME_ERROR,
+                      crash_message(backend, "loading the model", fate) + " (" + description + ")");
     }
     // The backend process's message names the model, the backend and what failed.
     return nn_error(code != NNWASM_SUCCESS ? code : nnwasm_status{NNWASM_RUNTIME_ERROR},

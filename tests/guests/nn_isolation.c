@@ -38,8 +38,8 @@ static void load_each(int count, char** paths) {
     uint8_t* bytes = read_file(paths[i], &size);
     graph_builder builder = {bytes, (uint32_t)size};
     graph g;
-    wasi_nn_error load = wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WASMEDGE,
-                                      WASI_NN_TARGET_CPU, &g);
+    wasi_nn_error load =
+        wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WASMEDGE, WASI_NN_TARGET_CPU, &g);
     wasi_nn_error compute = WASI_NN_SUCCESS;
     float y = 0;
     if (load == WASI_NN_SUCCESS && size > 6 && memcmp(bytes, "AFFINE", 6) == 0) {

@@ -2,8 +2,8 @@
 #include "serve/serve_command.h"
 
 #include <pthread.h>
-#include <unistd.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>

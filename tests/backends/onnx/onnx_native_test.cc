@@ -146,7 +146,8 @@ TEST(OnnxConcurrency, ContextsOfOneGraphComputeOnThreadsAtOnce) {
     const nnwasm_backend* b = entry ? entry(nullptr) : nullptr;
     if (b == nullptr) std::_Exit(11);
     const nnwasm_bytes builder{bytes.data(), bytes.size()};
-    const nnwasm_load_options o{sizeof o, NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, 0, nullptr, 0, nullptr};
+    const nnwasm_load_options o{sizeof o, NNWASM_ENCODING_ONNX, NNWASM_TARGET_CPU, 0, nullptr, 0,
+                                nullptr};
     nnwasm_graph* g = nullptr;
     nnwasm_context* c = nullptr;
     if (b->load(&builder, 1, &o, &g) != NNWASM_SUCCESS ||
