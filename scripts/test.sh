@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite: a Release build, then an ASan+UBSan build.
+# Sets up, builds and runs the whole test suite: a Release build, then an ASan+UBSan build, then
+# a short run of every libFuzzer target (scripts/fuzz.sh; NNWASM_FUZZ_SECONDS each, default 10).
 # usage: scripts/test.sh [--no-sanitize]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,5 +12,6 @@ ctest --test-dir "$ROOT/build" --output-on-failure -j "$(nproc)"
 if [ "${1:-}" != "--no-sanitize" ]; then
   BUILD_TYPE=Debug "$ROOT/scripts/build.sh" "$ROOT/build-asan" -DNNWASM_SANITIZE=ON -DNNWASM_BUILD_BENCH=OFF
   LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp" UBSAN_OPTIONS="print_stacktrace=1" ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$(nproc)"
+  "$ROOT/scripts/fuzz.sh" "${NNWASM_FUZZ_SECONDS:-10}"
 fi
 echo "all tests passed"
