@@ -18,9 +18,10 @@ const nnwasm_backend* backend() {
   static const nnwasm_backend* b = [] {
     const char* path = std::getenv("NNWASM_FUZZ_PLUGIN");
     void* library = path != nullptr ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : nullptr;
-    auto entry = library != nullptr ? reinterpret_cast<nnwasm_backend_entry_fn>(
-                                          dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL))
-                                    : nullptr;
+    auto entry =
+        library != nullptr
+            ? reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL))
+            : nullptr;
     const nnwasm_backend* found = entry != nullptr ? entry(nullptr) : nullptr;
     if (found == nullptr) {
       std::fprintf(stderr, "set NNWASM_FUZZ_PLUGIN to a backend plugin (%s)\n",
@@ -39,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nnwasm_sniff_result sniffed{};
   if (b.sniff(data, size, &sniffed) != NNWASM_SUCCESS || sniffed.confidence == 0) return 0;
   const nnwasm_bytes builder{data, size};
-  const nnwasm_load_options options{sizeof options, sniffed.encoding, NNWASM_TARGET_CPU, 0,
-                                    nullptr, 0, nullptr};
+  const nnwasm_load_options options{
+      sizeof options, sniffed.encoding, NNWASM_TARGET_CPU, 0, nullptr, 0, nullptr};
   nnwasm_graph* graph = nullptr;
   if (b.load(&builder, 1, &options, &graph) != NNWASM_SUCCESS || graph == nullptr) return 0;
   nnwasm_context* context = nullptr;

@@ -103,28 +103,70 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     HostCall host(guest);
     try {
       switch (op % 21) {
-        case 0: ephemeral.load(host, a[0], a[1] % 4, a[2], a[3], a[4]); break;
-        case 1: ephemeral.load_by_name(host, a[0], a[1], a[2]); break;
-        case 2: ephemeral.load_by_name_with_config(host, a[0], a[1], a[2], a[3], a[4]); break;
-        case 3: ephemeral.init_execution_context(host, a[0] % 8, a[1]); break;
-        case 4: ephemeral.set_input(host, a[0] % 8, a[1] % 4, a[2]); break;
-        case 5: ephemeral.compute(host, a[0] % 8); break;
-        case 6: ephemeral.get_output(host, a[0] % 8, a[1] % 4, a[2], a[3], a[4]); break;
-        case 7: ephemeral.compute_single(host, a[0] % 8); break;
-        case 8: ephemeral.get_output_single(host, a[0] % 8, a[1] % 4, a[2], a[3], a[4]); break;
-        case 9: ephemeral.fini_single(host, a[0] % 8); break;
-        case 10: ephemeral.unload(host, a[0] % 8); break;
-        case 11: ephemeral.finalize_execution_context(host, a[0] % 8); break;
-        case 12: legacy.load(host, a[0], a[1], a[2], a[3]); break;
-        case 13: legacy.load_by_name(host, a[0], a[1], a[2]); break;
-        case 14: legacy.init_execution_context(host, a[0] % 8, a[1]); break;
-        case 15: legacy.set_input(host, a[0] % 8, a[1] % 4, a[2]); break;
-        case 16: legacy.compute(host, a[0] % 8); break;
-        case 17: legacy.get_output(host, a[0] % 8, a[1] % 4, a[2], a[3]); break;
+        case 0:
+          ephemeral.load(host, a[0], a[1] % 4, a[2], a[3], a[4]);
+          break;
+        case 1:
+          ephemeral.load_by_name(host, a[0], a[1], a[2]);
+          break;
+        case 2:
+          ephemeral.load_by_name_with_config(host, a[0], a[1], a[2], a[3], a[4]);
+          break;
+        case 3:
+          ephemeral.init_execution_context(host, a[0] % 8, a[1]);
+          break;
+        case 4:
+          ephemeral.set_input(host, a[0] % 8, a[1] % 4, a[2]);
+          break;
+        case 5:
+          ephemeral.compute(host, a[0] % 8);
+          break;
+        case 6:
+          ephemeral.get_output(host, a[0] % 8, a[1] % 4, a[2], a[3], a[4]);
+          break;
+        case 7:
+          ephemeral.compute_single(host, a[0] % 8);
+          break;
+        case 8:
+          ephemeral.get_output_single(host, a[0] % 8, a[1] % 4, a[2], a[3], a[4]);
+          break;
+        case 9:
+          ephemeral.fini_single(host, a[0] % 8);
+          break;
+        case 10:
+          ephemeral.unload(host, a[0] % 8);
+          break;
+        case 11:
+          ephemeral.finalize_execution_context(host, a[0] % 8);
+          break;
+        case 12:
+          legacy.load(host, a[0], a[1], a[2], a[3]);
+          break;
+        case 13:
+          legacy.load_by_name(host, a[0], a[1], a[2]);
+          break;
+        case 14:
+          legacy.init_execution_context(host, a[0] % 8, a[1]);
+          break;
+        case 15:
+          legacy.set_input(host, a[0] % 8, a[1] % 4, a[2]);
+          break;
+        case 16:
+          legacy.compute(host, a[0] % 8);
+          break;
+        case 17:
+          legacy.get_output(host, a[0] % 8, a[1] % 4, a[2], a[3]);
+          break;
         // The fixtures, so that whole happy paths are a few calls away.
-        case 18: ephemeral.load(host, kFixtures + 0x40, 1, 5, 0, a[0]); break;
-        case 19: ephemeral.set_input(host, a[0] % 8, 0, kFixtures + 0x80); break;
-        case 20: ephemeral.load_by_name(host, kFixtures + 0xC0, 3, a[0]); break;
+        case 18:
+          ephemeral.load(host, kFixtures + 0x40, 1, 5, 0, a[0]);
+          break;
+        case 19:
+          ephemeral.set_input(host, a[0] % 8, 0, kFixtures + 0x80);
+          break;
+        case 20:
+          ephemeral.load_by_name(host, kFixtures + 0xC0, 3, a[0]);
+          break;
       }
     } catch (...) {
       // The engine's guest boundary turns these into the call's error code (tested elsewhere).

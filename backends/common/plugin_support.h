@@ -115,6 +115,19 @@ inline const char* option(const char* key) noexcept {
              : nullptr;
 }
 
+// Writes `size` bytes to the stdout of the guest with `host_token` (nnwasm_host.write_stdout,
+// ABI 2.3), or to the process's stdout without such a host.
+inline void write_stdout(void* host_token, const char* data, size_t size) noexcept {
+  const nnwasm_host* host = g_host.load(std::memory_order_acquire);
+  if (host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, write_stdout) &&
+      host->write_stdout != nullptr) {
+    host->write_stdout(host_token, data, size);
+  } else {
+    std::fwrite(data, 1, size, stdout);
+    std::fflush(stdout);
+  }
+}
+
 // ---- tensors ----
 
 // An output of text or opaque bytes: U8, rank 1, dims {size}; `dim` is the caller's storage for

@@ -32,6 +32,7 @@ class LlamaContext final : public Context {
   }
 
   void set_input(uint32_t index, const nnwasm_tensor& tensor) override {
+    LogScope log(options_);
     if (index == 0) {
       set_prompt(reinterpret_cast<const char*>(tensor.data), tensor.size);
     } else if (index == 1) {
@@ -44,6 +45,7 @@ class LlamaContext final : public Context {
   }
 
   nnwasm_status compute() override {
+    LogScope log(options_);
     require_prompt("compute");
     if (options_.embedding) return compute_embedding();
     require_generative("compute");
@@ -59,6 +61,7 @@ class LlamaContext final : public Context {
   }
 
   nnwasm_status compute_single() override {
+    LogScope log(options_);
     require_prompt("compute_single");
     if (options_.embedding) {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
@@ -172,28 +175,36 @@ class LlamaContext final : public Context {
                   "the prompt (input 0) gives no tokens"};
     }
     tokens.resize(static_cast<size_t>(n));
+    // The llama context (KV cache, compute buffers) is made now, not in the first compute, so
+    // the time to the first token is the prompt's evaluation only; and before the prompt is
+    // taken, so that a context that cannot be made leaves the previous prompt in place.
+    ensure_context();
     prompt_.swap(tokens);
     oversized_prompt_ = false;
     reset_output();
     phase_ = Phase::Ready;
-    // The llama context (KV cache, compute buffers) is made now, not in the first compute,
-    // so the time to the first token is the prompt's evaluation only.
-    ensure_context();
   }
 
   void set_metadata(const char* json, size_t size) {
     Options next = options_;
-    apply_options(json, size, next);
-    if (next.enable_log || next.enable_debug_log) {
-      enable_llama_log(next.enable_log, next.enable_debug_log);
-    }
-    if (!next.context_settings_equal(options_)) context_stale_ = true;
-    if (!next.sampling_settings_equal(options_)) sampler_stale_ = true;
-    options_ = std::move(next);
+    apply_options(json, size, next);  // a bad key or value throws here, before any change
+    LogScope log(next);
+    Options previous = std::exchange(options_, std::move(next));
+    const bool context_stale = context_stale_, sampler_stale = sampler_stale_;
+    if (!options_.context_settings_equal(previous)) context_stale_ = true;
+    if (!options_.sampling_settings_equal(previous)) sampler_stale_ = true;
     // New settings start a new generation from the same prompt.
     if (phase_ != Phase::NoPrompt) {
+      try {
+        ensure_context();
+      } catch (...) {
+        // A context the new settings cannot have: the old settings, context and state stay.
+        options_ = std::move(previous);
+        context_stale_ = context_stale;
+        sampler_stale_ = sampler_stale;
+        throw;
+      }
       phase_ = Phase::Ready;
-      ensure_context();
     }
   }
 
@@ -284,15 +295,16 @@ class LlamaContext final : public Context {
       llama_set_n_threads(ctx_, threads(), threads_batch());
       return;
     }
-    if (ctx_ != nullptr) llama_free(ctx_);
-    ctx_ = nullptr;
-    ctx_ = create_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
+    // The new context is made before the old one goes: when it cannot be made, the old one
+    // (and its KV cache) is still there.
+    llama_context* fresh = create_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
     // Generative models have no pooling of their own: average the token embeddings.
-    if (options_.embedding && llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_NONE) {
-      llama_free(ctx_);
-      ctx_ = nullptr;
-      ctx_ = create_context(LLAMA_POOLING_TYPE_MEAN);
+    if (options_.embedding && llama_pooling_type(fresh) == LLAMA_POOLING_TYPE_NONE) {
+      llama_free(fresh);
+      fresh = create_context(LLAMA_POOLING_TYPE_MEAN);
     }
+    if (ctx_ != nullptr) llama_free(ctx_);
+    ctx_ = fresh;
     context_stale_ = false;
   }
 
@@ -344,7 +356,8 @@ class LlamaContext final : public Context {
 
   void decode(llama_token* tokens, int32_t count) {
     model_->weights->compute.run([&] {
-      clear_llama_error();  // llama.cpp's error is kept per thread: read it on this one
+      LogScope log(options_);  // the compute thread works for this context now
+      clear_llama_error();     // llama.cpp's error is kept per thread: read it on this one
       if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
         check_cancelled();  // rc 2: the abort callback stopped it
         throw Error{NNWASM_RUNTIME_ERROR,
@@ -386,10 +399,8 @@ class LlamaContext final : public Context {
     const std::string_view piece = token_piece(last_token_);
     text_.append(piece);
     last_piece_size_ = piece.size();
-    if (options_.stream_stdout) {
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
-    }
+    if (options_.stream_stdout)
+      plugin_support::write_stdout(host_token_, piece.data(), piece.size());
     if (llama_vocab_is_eog(model_->vocab(), last_token_)) {
       phase_ = Phase::Done;
       return NNWASM_END_OF_SEQUENCE;
@@ -441,6 +452,7 @@ class LlamaContext final : public Context {
     llama_memory_clear(llama_get_memory(ctx_), true);
     if (llama_model_has_encoder(model_->model()) && !llama_model_has_decoder(model_->model())) {
       model_->weights->compute.run([&] {  // encoder-only (BERT-like) embedding models
+        LogScope log(options_);
         clear_llama_error();
         if (llama_encode(ctx_, llama_batch_get_one(prompt_.data(),
                                                    static_cast<int32_t>(prompt_.size()))) != 0) {

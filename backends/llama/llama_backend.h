@@ -37,9 +37,19 @@ const char* backend_version();
 // hook is set again on every call, since shutdown_llama removes it.
 void init_llama();
 void shutdown_llama();
-// Turns llama.cpp's info (and debug) logging (through the host's log) on for the rest of the
-// process.
-void enable_llama_log(bool info, bool debug);
+// llama.cpp's info (and debug) log lines, through the host's log, while the constructing thread
+// works for a context or a load whose settings ask for them ("enable-log", "enable-debug-log"):
+// one guest's switch is not another's. Nests; the thread's previous switches come back after.
+class LogScope {
+ public:
+  explicit LogScope(const Options& options);
+  ~LogScope();
+  LogScope(const LogScope&) = delete;
+  LogScope& operator=(const LogScope&) = delete;
+
+ private:
+  bool info_, debug_;
+};
 // The last error llama.cpp logged on this thread ("" if none), for messages; cleared before
 // each llama.cpp call whose failure is reported, so a message never names an older error.
 const char* last_llama_error();

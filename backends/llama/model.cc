@@ -22,10 +22,10 @@ namespace nnwasm::llama_backend {
 
 namespace {
 
-// Log levels printed to stderr; errors are never printed but kept for messages, since each
-// failure reaches the user once, through the WASI-NN error report.
-std::atomic<bool> g_log_info{false};
-std::atomic<bool> g_log_debug{false};
+// Log levels shown on this thread (LogScope); errors are never shown but kept for messages,
+// since each failure reaches the user once, through the WASI-NN error report.
+thread_local bool t_log_info = false;
+thread_local bool t_log_debug = false;
 
 // Plain arrays: a thread_local with a destructor would keep the plugin from unloading.
 constexpr size_t kLlamaErrorCapacity = 1024;
@@ -61,8 +61,8 @@ void on_llama_log(ggml_log_level level, const char* text, void*) {
     while (n > 0 && (g_llama_error[n - 1] == '\n' || g_llama_error[n - 1] == ' '))
       g_llama_error[--n] = '\0';
   }
-  const bool show = level == GGML_LOG_LEVEL_DEBUG ? g_log_debug.load()
-                                                  : level != GGML_LOG_LEVEL_NONE && g_log_info;
+  const bool show =
+      level == GGML_LOG_LEVEL_DEBUG ? t_log_debug : level != GGML_LOG_LEVEL_NONE && t_log_info;
   if (show) forward_log(level, text);
 }
 
@@ -75,14 +75,12 @@ Options load_time_options(const nnwasm_load_options& load) {
   if (load.config_json != nullptr && load.config_len > 0) {
     apply_options(load.config_json, load.config_len, options);
   }
-  if (options.enable_log || options.enable_debug_log) {
-    enable_llama_log(options.enable_log, options.enable_debug_log);
-  }
   return options;
 }
 
 std::shared_ptr<const Weights> load_weights(const char* path, const char* shown_name,
                                             const Options& options, nnwasm_target target) {
+  LogScope log(options);
   llama_model_params params = llama_model_default_params();
   // Without a GPU in `target` nothing is offloaded; on a GPU target every layer is.
   params.n_gpu_layers = options.n_gpu_layers >= 0     ? options.n_gpu_layers
@@ -158,9 +156,14 @@ void shutdown_llama() {
   llama_log_set(nullptr, nullptr);
 }
 
-void enable_llama_log(bool info, bool debug) {
-  if (info) g_log_info = true;
-  if (debug) g_log_debug = g_log_info = true;
+LogScope::LogScope(const Options& options) : info_(t_log_info), debug_(t_log_debug) {
+  t_log_info = options.enable_log || options.enable_debug_log;
+  t_log_debug = options.enable_debug_log;
+}
+
+LogScope::~LogScope() {
+  t_log_info = info_;
+  t_log_debug = debug_;
 }
 
 const char* last_llama_error() {

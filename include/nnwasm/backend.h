@@ -259,6 +259,11 @@ typedef struct nnwasm_host {
    * NULL when unset; `host` is the pointer the entry point received. The text stays valid until
    * the plugin is closed. Added in 2.1: check NNWASM_HAS_FIELD(host, nnwasm_host, option). */
   const char* (*option)(const struct nnwasm_host* host, const char* key);
+  /* Writes `size` bytes to the standard output of the guest whose context has `host_token`
+   * (the process's own when NULL): what an LLM backend prints for "stream-stdout", so that each
+   * instance's text goes to that instance's stdout. Added in 2.3: check
+   * NNWASM_HAS_FIELD(host, nnwasm_host, write_stdout). */
+  void (*write_stdout)(void* host_token, const char* data, size_t size);
 } nnwasm_host;
 
 /* ==== Descriptor ============================================================================ */

@@ -63,9 +63,10 @@ std::string Graph::describe(nnwasm_io_kind kind) const {
   return out;
 }
 
-std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, NnStatus* status) {
+std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, int stdout_fd,
+                                         NnStatus* status) {
   nnwasm_context* handle = nullptr;
-  auto control = std::make_unique<CallControl>();
+  auto control = std::make_unique<CallControl>(stdout_fd);
   const nnwasm_context_options options{sizeof(nnwasm_context_options), control.get()};
   nnwasm_status code = graph->backend().context_create(graph->handle(), &options, &handle);
   if (code != NNWASM_SUCCESS || handle == nullptr) {

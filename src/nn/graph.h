@@ -61,8 +61,10 @@ class Graph {
 
 class Context {
  public:
-  // Creates a backend context on `graph`; returns nullptr and sets `status` on failure.
-  static std::unique_ptr<Context> create(std::shared_ptr<Graph> graph, NnStatus* status);
+  // Creates a backend context on `graph` for an instance whose stdout is `stdout_fd`; returns
+  // nullptr and sets `status` on failure.
+  static std::unique_ptr<Context> create(std::shared_ptr<Graph> graph, int stdout_fd,
+                                         NnStatus* status);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;

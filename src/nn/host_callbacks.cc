@@ -2,6 +2,9 @@
 #include "nn/host_callbacks.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <type_traits>
 
@@ -24,6 +27,17 @@ void log(void*, nnwasm_log_level level, const char* message) {
     default:
       spdlog::error("{}", message);
       break;
+  }
+}
+
+void write_stdout(void* token, const char* data, size_t size) {
+  const int fd = token != nullptr ? static_cast<const CallControl*>(token)->stdout_fd() : 1;
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed or full stdout loses the text, as a guest's own write would
+    data += n;
+    size -= static_cast<size_t>(n);
   }
 }
 
@@ -53,7 +67,8 @@ bool CallControl::cancelled() const {
 
 HostCallbacks make_host_callbacks(const std::map<std::string, std::string, std::less<>>* options) {
   static_assert(std::is_standard_layout_v<HostCallbacks>);
-  return {{sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, log, cancelled, option}, options};
+  return {{sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, log, cancelled, option, write_stdout},
+          options};
 }
 
 }  // namespace nnwasm::nn

@@ -157,7 +157,7 @@ NnStatus Session::init_execution_context(uint32_t graph, uint32_t* context_out) 
     g = it->second;
   }
   NnStatus status;
-  std::unique_ptr<Context> context = Context::create(std::move(g), &status);
+  std::unique_ptr<Context> context = Context::create(std::move(g), stdout_fd_, &status);
   if (!context) return status;
   std::lock_guard lock(mutex_);
   if (contexts_.size() >= runtime_.quotas.max_contexts) {  // others got there meanwhile

@@ -73,6 +73,10 @@ class Session {
   // many. A context in use is never taken away mid-call.
   size_t finalize_idle(std::chrono::steady_clock::duration idle);
 
+  // The instance's standard output, where backends write what guests ask them to print
+  // (stream-stdout); the process's (1) unless set. For contexts created after the call.
+  void set_stdout(int fd) { stdout_fd_ = fd; }
+
   size_t graph_count() const;
   size_t context_count() const;
 
@@ -95,6 +99,7 @@ class Session {
   std::map<std::string, uint32_t, std::less<>> name_cache_;  // name -> graph handle
   uint32_t next_graph_ = 0;  // handles start at 0 and are never reused
   uint32_t next_context_ = 0;
+  int stdout_fd_ = 1;
 };
 
 // Bytes of one element of a WASI-NN tensor type; 0 for an unknown type.

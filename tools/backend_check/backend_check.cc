@@ -67,8 +67,13 @@ const char* host_option(const nnwasm_host*, const char* key) {
   return it == g_host_options.end() ? nullptr : it->second.c_str();
 }
 
-const nnwasm_host kHost = {sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, host_log,
-                           host_cancelled, host_option};
+void host_write_stdout(void*, const char* data, size_t size) {
+  std::fwrite(data, 1, size, stdout);
+}
+
+const nnwasm_host kHost = {
+    sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, host_log, host_cancelled,
+    host_option,         host_write_stdout};
 
 size_t element_size(nnwasm_tensor_type type) {
   static const size_t sizes[] = {2, 4, 8, 1, 4, 8};

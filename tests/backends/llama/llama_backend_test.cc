@@ -440,6 +440,29 @@ TEST(LlamaPlugin, ContextsOfOneModelGenerateConcurrentlyAsAlone) {
 
 // ---- limits on what a guest may ask (hardening) ----
 
+TEST(LlamaInputs, AFailedSetInputChangesNothingMidStream) {
+  // Streams 8 tokens with two failing set_input calls after the third: bad metadata (a value
+  // of the wrong type after a good key) and an empty prompt. The text is the same as without
+  // them, token for token: no setting half applied, the sequence not restarted.
+  const ReferenceParams p = reference_params("Once upon a time", 8, 128);
+  Llm alone, interrupted;
+  for (Llm* llm : {&alone, &interrupted}) {
+    ASSERT_EQ(llm->metadata(greedy_metadata(p)), NNWASM_SUCCESS) << last_error();
+    ASSERT_EQ(llm->prompt(p.prompt), NNWASM_SUCCESS) << last_error();
+  }
+  for (int step = 0; step < 8; ++step) {
+    ASSERT_EQ(alone.compute_single(), NNWASM_SUCCESS) << last_error();
+    ASSERT_EQ(interrupted.compute_single(), NNWASM_SUCCESS) << last_error();
+    if (step == 2) {
+      EXPECT_EQ(interrupted.metadata(R"({"temp":1.5,"top-k":"many"})"), NNWASM_INVALID_ARGUMENT);
+      EXPECT_NE(std::string(last_error()).find("top-k"), std::string::npos) << last_error();
+      EXPECT_EQ(interrupted.prompt(""), NNWASM_INVALID_ARGUMENT);
+    }
+    EXPECT_EQ(interrupted.piece(), alone.piece()) << "step " << step;
+  }
+  EXPECT_EQ(interrupted.text(), alone.text());
+}
+
 TEST(LlamaLimits, DeeplyNestedGrammarsAndSchemasAreRefusedBeforeLlamaCppRecurses) {
   Llm llm;
   const std::string deep_grammar =

@@ -402,5 +402,40 @@ TEST(LlamaWasmHostOutput, StreamStdoutPrintsTheTextOnTheHostAndEnableLogShowsLla
   EXPECT_NE(logged.err.find("nnwasm: info: llama.cpp: llama_"), std::string::npos) << logged.err;
 }
 
+TEST(LlamaWasmHostOutput, StreamStdoutGoesToEachInstancesOwnStdout) {
+  // Two instances in one process, each with its stdout captured apart (nnwasm_test_instances
+  // --print-output): the host-written text of each lands in its own section, none outside.
+  ReferenceParams p = params(kPrompt, 12);
+  const ReferenceResult ref = reference(p);
+  std::string meta = metadata(p);
+  meta.back() = ',';
+  ProcessResult r =
+      run_process({NNWASM_TEST_INSTANCES, "2", guest_path("llm_generate"), "--nn-preload",
+                   preload(), "--nn-backend-dir", plugin_dir(), "--print-output", "default",
+                   "compute", kPrompt, meta + "\"stream-stdout\":true}"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_EQ(r.out.rfind("=== instance 0 exit 0\n", 0), 0u) << r.out;  // nothing before it
+  const size_t second = r.out.find("=== instance 1 exit 0\n");
+  ASSERT_NE(second, std::string::npos) << r.out;
+  EXPECT_NE(r.out.substr(0, second).find(ref.text), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(ref.text, second), std::string::npos) << r.out;
+}
+
+TEST(LlamaWasmHostOutput, EnableLogAppliesToTheContextThatAsksForIt) {
+  ProcessResult r =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
+                   preload(), guest_path("llm_two_contexts"), "default"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const size_t loud = r.err.find("--- loud\n"), quiet = r.err.find("--- quiet again\n"),
+               end = r.err.find("--- end\n");
+  ASSERT_TRUE(loud != std::string::npos && quiet > loud && end > quiet) << r.err;
+  const std::string kLine = "nnwasm: info: llama.cpp: ";
+  EXPECT_EQ(r.err.substr(0, loud).find(kLine), std::string::npos) << r.err;
+  EXPECT_NE(r.err.substr(loud, quiet - loud).find(kLine + "llama_context"), std::string::npos)
+      << r.err;
+  // Context A makes a new llama context too, which llama.cpp would log: A did not ask.
+  EXPECT_EQ(r.err.substr(quiet).find(kLine), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace nnwasm::llama_test
