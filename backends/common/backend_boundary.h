@@ -267,6 +267,21 @@ class Boundary {
  public:
   // The body of nnwasm_backend_entry: remembers the host, initializes the backend, and returns
   // the descriptor (NULL, with the reason logged, when initialization throws).
+  // B::device_memory(target, index) when the backend knows its devices' memory (ABI 2.4).
+  static auto device_memory_entry() -> decltype(nnwasm_backend::device_memory) {
+    if constexpr (requires { B::device_memory(NNWASM_TARGET_GPU, 0); }) {
+      return [](nnwasm_target target, int32_t index) noexcept -> uint64_t {
+        try {
+          return B::device_memory(target, index);
+        } catch (...) {
+          return 0;
+        }
+      };
+    } else {
+      return nullptr;
+    }
+  }
+
   static const nnwasm_backend* entry(const nnwasm_host* host) noexcept {
     set_host(host);
     static_assert(kErrorPrefixMatches(), "define kErrorPrefix as kName followed by \": \"");
@@ -299,6 +314,7 @@ class Boundary {
           fini_single_entry(),
           last_error,
           shutdown,
+          device_memory_entry(),
       };
       return &descriptor;
     } catch (const Error& e) {

@@ -128,6 +128,30 @@ inline void write_stdout(void* host_token, const char* data, size_t size) noexce
   }
 }
 
+// Asks the host to admit `bytes` for the context with `host_token` (ABI 2.4); throws
+// TOO_LARGE with the host's reason when it does not. True when the host counted them (give them
+// back with release_memory); false without such a host (nothing to give back).
+inline bool reserve_memory(void* host_token, uint64_t bytes) {
+  const nnwasm_host* host = g_host.load(std::memory_order_acquire);
+  if (host == nullptr || !NNWASM_HAS_FIELD(host, nnwasm_host, release_memory) ||
+      host->reserve_memory == nullptr || host->release_memory == nullptr) {
+    return false;
+  }
+  char reason[512] = "";
+  if (host->reserve_memory(host_token, bytes, reason, sizeof reason) != 0) {
+    throw Error{NNWASM_TOO_LARGE, reason[0] != '\0' ? reason : "the host refused the memory"};
+  }
+  return true;
+}
+
+inline void release_memory(void* host_token, uint64_t bytes) noexcept {
+  const nnwasm_host* host = g_host.load(std::memory_order_acquire);
+  if (host != nullptr && NNWASM_HAS_FIELD(host, nnwasm_host, release_memory) &&
+      host->release_memory != nullptr) {
+    host->release_memory(host_token, bytes);
+  }
+}
+
 // ---- tensors ----
 
 // An output of text or opaque bytes: U8, rank 1, dims {size}; `dim` is the caller's storage for

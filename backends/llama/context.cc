@@ -29,6 +29,7 @@ class LlamaContext final : public Context {
   ~LlamaContext() override {
     if (sampler_ != nullptr) llama_sampler_free(sampler_);
     if (ctx_ != nullptr) llama_free(ctx_);
+    if (reserved_ != 0) plugin_support::release_memory(host_token_, reserved_);
   }
 
   void set_input(uint32_t index, const nnwasm_tensor& tensor) override {
@@ -251,6 +252,25 @@ class LlamaContext final : public Context {
     return options_.ctx_size;
   }
 
+  // What a llama context of ctx_size() tokens will allocate, estimated before it is: the KV
+  // cache (f16 keys and values of every layer; grouped-query heads share theirs), the compute
+  // buffer (a micro-batch of activations and logits: llama.cpp reserves the worst case) and the
+  // output buffer. For the tiny test model at ctx-size 512, llama.cpp reports 0.5 + 64.3 + 0.1
+  // MiB; this says 67.1.
+  uint64_t context_bytes() const {
+    const llama_model* m = model_->model();
+    const uint64_t layers = static_cast<uint64_t>(std::max(llama_model_n_layer(m), 1));
+    const uint64_t embd = static_cast<uint64_t>(std::max(llama_model_n_embd(m), 1));
+    const uint64_t heads = static_cast<uint64_t>(std::max(llama_model_n_head(m), 1));
+    const uint64_t kv_heads = static_cast<uint64_t>(std::max(llama_model_n_head_kv(m), 1));
+    const uint64_t vocab =
+        static_cast<uint64_t>(std::max(llama_vocab_n_tokens(model_->vocab()), 1));
+    const uint64_t tokens =
+        options_.embedding ? ctx_size() : std::min(options_.ubatch_size, options_.batch_size);
+    const uint64_t kv = 2 * uint64_t{ctx_size()} * layers * (embd * kv_heads / heads) * 2;
+    return kv + tokens * (vocab + 16 * embd) * 4 + vocab * 4;
+  }
+
   // Never more threads than CPUs this process may use: more only contend.
   int32_t threads() const {
     return options_.threads > 0 ? std::min(options_.threads, cpus_available()) : cpus_available();
@@ -295,15 +315,25 @@ class LlamaContext final : public Context {
       llama_set_n_threads(ctx_, threads(), threads_batch());
       return;
     }
-    // The new context is made before the old one goes: when it cannot be made, the old one
-    // (and its KV cache) is still there.
-    llama_context* fresh = create_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
-    // Generative models have no pooling of their own: average the token embeddings.
-    if (options_.embedding && llama_pooling_type(fresh) == LLAMA_POOLING_TYPE_NONE) {
-      llama_free(fresh);
-      fresh = create_context(LLAMA_POOLING_TYPE_MEAN);
+    // Admitted by the host's memory budget before anything is allocated (too_large otherwise),
+    // and made before the old one goes: when it cannot be, the old one (and its KV cache) is
+    // still there.
+    const uint64_t bytes = context_bytes();
+    const bool counted = plugin_support::reserve_memory(host_token_, bytes);
+    llama_context* fresh = nullptr;
+    try {
+      fresh = create_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
+      // Generative models have no pooling of their own: average the token embeddings.
+      if (options_.embedding && llama_pooling_type(fresh) == LLAMA_POOLING_TYPE_NONE) {
+        llama_free(std::exchange(fresh, nullptr));
+        fresh = create_context(LLAMA_POOLING_TYPE_MEAN);
+      }
+    } catch (...) {
+      if (counted) plugin_support::release_memory(host_token_, bytes);
+      throw;
     }
     if (ctx_ != nullptr) llama_free(ctx_);
+    plugin_support::release_memory(host_token_, std::exchange(reserved_, counted ? bytes : 0));
     ctx_ = fresh;
     context_stale_ = false;
   }
@@ -485,6 +515,7 @@ class LlamaContext final : public Context {
   const std::shared_ptr<const Model> model_;
   Options options_;
   void* const host_token_;  // for plugin_support::cancelled
+  uint64_t reserved_ = 0;   // of the host's memory budget, for ctx_
   llama_context* ctx_ = nullptr;
   llama_sampler* sampler_ = nullptr;
   bool context_stale_ = true;

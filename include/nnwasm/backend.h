@@ -264,6 +264,15 @@ typedef struct nnwasm_host {
    * instance's text goes to that instance's stdout. Added in 2.3: check
    * NNWASM_HAS_FIELD(host, nnwasm_host, write_stdout). */
   void (*write_stdout)(void* host_token, const char* data, size_t size);
+  /* Memory accounting, added in 2.4. Before allocating a large buffer for the context with
+   * `host_token` (a KV cache, compute buffers), a backend asks the host to admit its estimate of
+   * `bytes` on the device of the context's graph: 0 when admitted; otherwise nonzero, with why
+   * (the limit passed, and the flag that raises it) in `reason` (NUL-terminated, `reason_size`
+   * bytes at most): the backend then fails the call with NNWASM_TOO_LARGE and that reason,
+   * having allocated nothing. What was admitted is given back with release_memory once freed;
+   * the host takes back whatever is left when the context is freed. */
+  int (*reserve_memory)(void* host_token, uint64_t bytes, char* reason, size_t reason_size);
+  void (*release_memory)(void* host_token, uint64_t bytes);
 } nnwasm_host;
 
 /* ==== Descriptor ============================================================================ */
@@ -400,6 +409,12 @@ typedef struct nnwasm_backend {
   /* Called once before dlclose, when no graph is alive: release what the framework holds
    * process-wide (thread pools, log hooks pointing into this library). Optional. */
   void (*shutdown)(void);
+
+  /* Added in 2.4 (check NNWASM_HAS_FIELD): the memory of device (`target`, `index`), as probe
+   * listed it, in bytes; 0 or NULL when unknown. The core admits loads and contexts to a GPU
+   * only while its estimates fit (and otherwise falls back to the CPU, or fails under
+   * --nn-strict-target), so that backends sharing a device cannot starve each other. */
+  uint64_t (*device_memory)(nnwasm_target target, int32_t index);
 } nnwasm_backend;
 
 /* A manifest nnwasm reads from the plugin file without loading it: choosing a backend for an

@@ -68,6 +68,13 @@ void add_model_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-max-model-bytes", o.quotas.max_model_bytes,
                  "Bytes of a model loaded from guest memory (default 4 GiB)")
       ->check(kPositiveWholeNumber);
+  cmd.add_option("--nn-max-memory", o.max_memory,
+                 "Bytes of models loaded from guest bytes and of contexts (a llama KV cache, by "
+                 "estimate) per instance or server session; more is too_large (default no limit)")
+      ->check(kPositiveWholeNumber);
+  cmd.add_option("--nn-max-process-memory", o.max_process_memory,
+                 "The same for all instances together, named models included (default no limit)")
+      ->check(kPositiveWholeNumber);
   cmd.add_option_function<double>(
          "--nn-compute-timeout",
          [&o](double seconds) {
@@ -114,6 +121,10 @@ std::vector<std::string> backend_process_args(const NnCliOptions& o, nn::Isolati
               {"--nn-max-tensor-bytes", std::to_string(o.quotas.max_tensor_bytes),
                "--nn-max-model-bytes", std::to_string(o.quotas.max_model_bytes), "--nn-max-graphs",
                "1073741824", "--nn-max-contexts", "1073741824", "--nn-rpc-drain", "0"});
+  // Its one session serves every instance: the per-instance budget is this process's to keep.
+  if (o.max_process_memory != 0) {
+    args.insert(args.end(), {"--nn-max-process-memory", std::to_string(o.max_process_memory)});
+  }
   if (o.quotas.compute_timeout_ms != 0) {
     args.insert(args.end(),
                 {"--nn-compute-timeout", std::to_string(o.quotas.compute_timeout_ms / 1000.0)});
@@ -136,6 +147,8 @@ nn::BackendConfig backend_config(const NnCliOptions& o, bool isolation_allowed) 
   }
   config.dirs = plugin_dirs(o.backend_dirs, executable_path());
   config.order = o.backend_order;
+  config.max_memory = o.max_memory;
+  config.max_process_memory = o.max_process_memory;
   config.strict_target = o.strict_target;
   config.keep_alive = o.keep_backends;
   if (!o.rpc_uris.empty()) {

@@ -17,6 +17,7 @@ struct NnCliOptions {
   std::string isolate = "guest";  // --nn-isolate
   bool strict_target = false, keep_backends = false;
   double rpc_timeout_s = 5;
+  uint64_t max_memory = 0, max_process_memory = 0;  // --nn-max-memory, --nn-max-process-memory
   nn::Quotas quotas;
 };
 
@@ -26,7 +27,7 @@ void add_backend_options(CLI::App& command, NnCliOptions& options);
 // to the backend process, cannot be loaded beside the server's own gRPC services (protobuf
 // registers each .proto once per process); serve is itself the process its clients' models
 // run in.
-// --nn-preload, --nn-graph, the --nn-max-* quotas and --nn-compute-timeout.
+// --nn-preload, --nn-graph, the --nn-max-* quotas and memory budgets, --nn-compute-timeout.
 void add_model_options(CLI::App& command, NnCliOptions& options);
 // --nn-rpc-uri URI[,URI...] (also --nn-rpc), --nn-rpc-timeout, --nn-rpc-tls-ca and
 // --nn-rpc-token-file: models on nnwasm servers.

@@ -18,7 +18,9 @@ uint32_t resolve_ambiguous_encoding(uint32_t encoding, std::span<const uint8_t> 
   return gguf ? NNWASM_ENCODING_GGML : NNWASM_ENCODING_AUTODETECT;
 }
 
-BackendManager::BackendManager(BackendConfig config) : config_(std::move(config)) {}
+BackendManager::BackendManager(BackendConfig config) : config_(std::move(config)) {
+  memory_.set_limits(config_.max_memory, config_.max_process_memory);
+}
 
 std::vector<std::string> BackendManager::default_dirs(std::vector<std::string> explicit_dirs,
                                                       const std::string& builtin_dir) {
@@ -299,6 +301,16 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
   out->encoding = best.encoding;
   out->target = best.target;
   out->device_index = first_device_index(*best.info, best.target);
+  for (size_t i = 0; i < best.info->devices.size(); ++i) {
+    const nnwasm_device& d = best.info->devices[i];
+    if (d.target == best.target && d.index == out->device_index) {
+      if (i < best.info->device_memory.size()) out->device_memory = best.info->device_memory[i];
+      out->device_name = std::string(d.name, strnlen(d.name, sizeof d.name));
+    }
+  }
+  if (has_device(*best.info, NNWASM_TARGET_CPU)) {
+    out->cpu_device_index = first_device_index(*best.info, NNWASM_TARGET_CPU);
+  }
   if (best.fell_back) {
     spdlog::warn(
         "backend '{}' has no {} device; running on cpu (use --nn-strict-target to fail "

@@ -11,6 +11,7 @@
 
 #include "nn/backend_plugin.h"
 #include "nn/backend_process.h"
+#include "nn/memory_budget.h"
 #include "nn/nn_error.h"
 
 namespace nnwasm::nn {
@@ -26,6 +27,8 @@ struct BackendConfig {
   std::map<std::string, std::string, std::less<>> options;
   // --nn-isolate: which models run in a supervised backend process, and how to start it.
   IsolationConfig isolation;
+  // --nn-max-memory (per instance or server session) and --nn-max-process-memory; 0: none.
+  uint64_t max_memory = 0, max_process_memory = 0;
 };
 
 // Where an isolated model goes: the backend process and the rpc backend that talks to it.
@@ -40,6 +43,9 @@ struct Selection {
   uint32_t encoding = 0;  // resolved (5/6 and autodetect replaced by what sniff found)
   uint32_t target = NNWASM_TARGET_CPU;  // never AUTO
   int32_t device_index = 0;             // nnwasm_device.index of the device to load on
+  uint64_t device_memory = 0;           // bytes of that device, as its backend says (0: unknown)
+  std::string device_name;
+  int32_t cpu_device_index = -1;  // the backend's CPU device, for a fallback (-1: none)
 };
 
 class BackendManager {
@@ -59,6 +65,8 @@ class BackendManager {
                   std::string* explanation = nullptr);
 
   const BackendConfig& config() const { return config_; }
+  // The memory every graph and context is admitted against.
+  MemoryBudget& memory() { return memory_; }
   // Whether models loaded from guest bytes (`from_guest`) or named by the host run in the
   // backend process (--nn-isolate).
   bool isolates(bool from_guest) const;
@@ -74,7 +82,8 @@ class BackendManager {
   std::map<std::string, std::shared_ptr<BackendPlugin>> by_path_;
   // Files that cannot be plugins (plugin_file_problem), skipped and warned about once each.
   std::map<std::string, std::string> broken_files_;
-  std::vector<std::string> warned_;          // broken plugins already reported
+  std::vector<std::string> warned_;  // broken plugins already reported
+  MemoryBudget memory_;
   std::shared_ptr<BackendProcess> process_;  // started on the first isolated load
   std::shared_ptr<PluginHandle> transport_;  // kept open while the process may be used
 };

@@ -137,6 +137,11 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     if (backend->probe(devices, 16, &count) == NNWASM_SUCCESS) {
       info->devices.assign(devices, devices + std::min<uint32_t>(count, 16));
     }
+    const bool knows_memory = NNWASM_HAS_FIELD(backend, nnwasm_backend, device_memory) &&
+                              backend->device_memory != nullptr;
+    for (const nnwasm_device& d : info->devices) {
+      info->device_memory.push_back(knows_memory ? backend->device_memory(d.target, d.index) : 0);
+    }
     info_ = std::move(info);
   }
   return handle;

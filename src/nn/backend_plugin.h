@@ -41,6 +41,7 @@ struct PluginInfo {
   std::string version;
   std::vector<uint32_t> encodings;
   std::vector<nnwasm_device> devices;
+  std::vector<uint64_t> device_memory;  // bytes of each of `devices` (0: unknown; ABI 2.4)
   uint32_t flags = 0;
   int32_t priority = 0;
   bool resolves_names = false;  // has load_by_name

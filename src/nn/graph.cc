@@ -63,10 +63,11 @@ std::string Graph::describe(nnwasm_io_kind kind) const {
   return out;
 }
 
-std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, int stdout_fd,
+std::unique_ptr<Context> Context::create(std::shared_ptr<Graph> graph, const Owner& owner,
                                          NnStatus* status) {
   nnwasm_context* handle = nullptr;
-  auto control = std::make_unique<CallControl>(stdout_fd);
+  auto control =
+      std::make_unique<CallControl>(owner.stdout_fd, owner.budget, owner.account, graph->device());
   const nnwasm_context_options options{sizeof(nnwasm_context_options), control.get()};
   nnwasm_status code = graph->backend().context_create(graph->handle(), &options, &handle);
   if (code != NNWASM_SUCCESS || handle == nullptr) {

@@ -38,6 +38,10 @@ class Graph {
   uint32_t target() const { return target_; }
   // e.g. "model 'digits' (onnx on cpu)", for messages.
   const std::string& description() const { return description_; }
+  // The memory the graph was admitted with (its model's bytes), given back when it goes; its
+  // contexts are counted on the same device.
+  void hold(Reservation memory) { memory_ = std::move(memory); }
+  DeviceKey device() const { return memory_.device(); }
   // Serializes compute on graphs whose backend is not re-entrant per graph.
   std::mutex* compute_mutex() { return reentrant_ ? nullptr : &compute_mutex_; }
 
@@ -55,15 +59,22 @@ class Graph {
   uint32_t target_;
   std::string description_;
   std::optional<GraphIsolation> isolation_;
+  Reservation memory_;  // given back after the destructor has freed the graph
   bool reentrant_;
   std::mutex compute_mutex_;
 };
 
 class Context {
  public:
-  // Creates a backend context on `graph` for an instance whose stdout is `stdout_fd`; returns
-  // nullptr and sets `status` on failure.
-  static std::unique_ptr<Context> create(std::shared_ptr<Graph> graph, int stdout_fd,
+  // Who a context is for: the instance's stdout and memory account.
+  struct Owner {
+    int stdout_fd = 1;
+    MemoryBudget* budget = nullptr;
+    MemoryBudget::Account* account = nullptr;
+  };
+  // Creates a backend context on `graph` for `owner`; returns nullptr and sets `status` on
+  // failure.
+  static std::unique_ptr<Context> create(std::shared_ptr<Graph> graph, const Owner& owner,
                                          NnStatus* status);
   ~Context();
   Context(const Context&) = delete;

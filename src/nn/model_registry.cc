@@ -2,6 +2,7 @@
 #include "nn/model_registry.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,7 +75,7 @@ namespace {
 // or by the host's name for it, with the backend and device chosen here.
 NnStatus load_isolated(BackendManager& manager, const Selection& selection,
                        std::span<const nnwasm_bytes> builders, const NamedModel* named,
-                       std::string_view config, const std::string& description,
+                       std::string_view config, const std::string& description, Reservation memory,
                        std::shared_ptr<Graph>* out) {
   IsolatedRoute route;
   std::string uri;
@@ -110,6 +111,41 @@ NnStatus load_isolated(BackendManager& manager, const Selection& selection,
                      ", in the backend process)";
   *out = std::make_shared<Graph>(route.transport, handle, selection.target, std::move(what),
                                  GraphIsolation{route.process, generation, backend});
+  (*out)->hold(std::move(memory));
+  return NnStatus::ok();
+}
+
+// Admits the model's bytes on the selected device, moving the selection to the CPU when a GPU
+// has no room (or refusing, under --nn-strict-target).
+NnStatus admit(BackendManager& manager, Selection& selection,
+               std::span<const nnwasm_bytes> builders, MemoryBudget::Account* account,
+               const std::string& description, Reservation* out) {
+  uint64_t bytes = 0;
+  for (const nnwasm_bytes& b : builders) bytes += b.size;
+  MemoryBudget& budget = manager.memory();
+  DeviceKey device{selection.target, selection.device_index};
+  budget.add_device(device, selection.device_memory, selection.device_name);
+  if (selection.target != NNWASM_TARGET_CPU && !budget.fits_device(device, bytes)) {
+    const std::string usage = budget.device_usage(device);
+    if (manager.config().strict_target || selection.cpu_device_index < 0) {
+      return nn_error(NNWASM_TOO_LARGE,
+                      description + " needs about " + format_bytes(bytes) + " on " + usage +
+                          (manager.config().strict_target
+                               ? "; --nn-strict-target forbids the fallback to the cpu"
+                               : "; the backend has no cpu device to fall back to"));
+    }
+    spdlog::warn(
+        "backend '{}': {} has no room for {} ({}); running on cpu (use "
+        "--nn-strict-target to fail instead)",
+        selection.plugin->backend().name, usage, description, format_bytes(bytes));
+    selection.target = NNWASM_TARGET_CPU;
+    selection.device_index = selection.cpu_device_index;
+    device = {selection.target, selection.device_index};
+  }
+  if (NnStatus status = budget.reserve(account, device, bytes, description); !status.is_ok()) {
+    return status;
+  }
+  *out = Reservation(&budget, account, device, bytes);
   return NnStatus::ok();
 }
 
@@ -118,7 +154,7 @@ NnStatus load_isolated(BackendManager& manager, const Selection& selection,
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
                     uint32_t encoding, uint32_t target, std::string_view config,
                     const std::string& description, std::shared_ptr<Graph>* out,
-                    const NamedModel* named) {
+                    const NamedModel* named, MemoryBudget::Account* account) {
   std::span<const uint8_t> head;
   if (!builders.empty()) head = {builders[0].data, builders[0].size};
   Selection selection;
@@ -127,10 +163,16 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
     status.message = description + ": " + status.message;
     return status;
   }
+  Reservation memory;
+  if (status = admit(manager, selection, builders, account, description, &memory);
+      !status.is_ok()) {
+    return status;
+  }
   const nnwasm_backend& backend = selection.plugin->backend();
   // A model for a remote server (the rpc backend) is out of this process already.
   if (manager.isolates(named == nullptr) && std::string_view(backend.name) != "rpc") {
-    return load_isolated(manager, selection, builders, named, config, description, out);
+    return load_isolated(manager, selection, builders, named, config, description,
+                         std::move(memory), out);
   }
   const nnwasm_load_options options =
       load_options(selection.encoding, selection.target, selection.device_index, config);
@@ -152,6 +194,7 @@ NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> build
         what + ": load failed: " + selection.plugin->last_error("backend gave no reason"));
   }
   *out = std::make_shared<Graph>(selection.plugin, handle, selection.target, what);
+  (*out)->hold(std::move(memory));
   return NnStatus::ok();
 }
 

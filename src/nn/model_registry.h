@@ -26,11 +26,13 @@ struct NamedModel {
 // host's model behind the builders (null for guest bytes): when the backend has load_file, it
 // loads from its files (letting it mmap them) instead. Where the manager isolates models of
 // this origin (--nn-isolate), the chosen backend loads it in the backend process, from the
-// builders or, for a named model, by its name there.
+// builders or, for a named model, by its name there. The model's bytes are admitted to the
+// memory budget first, for `account` (null: the process's own) and on the chosen device; a GPU
+// without room falls back to the CPU with a warning (too_large under --nn-strict-target).
 NnStatus load_graph(BackendManager& manager, std::span<const nnwasm_bytes> builders,
                     uint32_t encoding, uint32_t target, std::string_view config,
                     const std::string& description, std::shared_ptr<Graph>* out,
-                    const NamedModel* named = nullptr);
+                    const NamedModel* named = nullptr, MemoryBudget::Account* account = nullptr);
 
 // Asks every backend with load_by_name (backend.h) for a model it knows by `name`, in plugin
 // order; the first that does not answer NOT_FOUND decides. No such backend: not_found.

@@ -114,8 +114,8 @@ NnStatus Session::load(std::span<const nnwasm_bytes> builders, uint32_t encoding
                         "5/6 ggml or autodetect)");
   }
   std::shared_ptr<Graph> graph;
-  NnStatus status =
-      load_graph(runtime_.backends, builders, encoding, target, {}, "guest model", &graph);
+  NnStatus status = load_graph(runtime_.backends, builders, encoding, target, {}, "guest model",
+                               &graph, nullptr, &memory_account_);
   if (!status.is_ok()) return status;
   std::lock_guard lock(mutex_);
   return add_graph(std::move(graph), graph_out);
@@ -157,7 +157,8 @@ NnStatus Session::init_execution_context(uint32_t graph, uint32_t* context_out) 
     g = it->second;
   }
   NnStatus status;
-  std::unique_ptr<Context> context = Context::create(std::move(g), stdout_fd_, &status);
+  std::unique_ptr<Context> context = Context::create(
+      std::move(g), {stdout_fd_, &runtime_.backends.memory(), &memory_account_}, &status);
   if (!context) return status;
   std::lock_guard lock(mutex_);
   if (contexts_.size() >= runtime_.quotas.max_contexts) {  // others got there meanwhile

@@ -93,6 +93,9 @@ class Session {
   NnStatus compute_single_held(HeldContext& ctx);
 
   NnRuntime& runtime_;
+  // This session's share of the memory budget (--nn-max-memory): its graphs from guest bytes
+  // and its contexts. Declared before the tables: they are freed (and give back) first.
+  MemoryBudget::Account memory_account_;
   mutable std::mutex mutex_;  // the tables below; never held while a backend runs
   std::map<uint32_t, std::shared_ptr<Graph>> graphs_;
   std::map<uint32_t, std::shared_ptr<Context>> contexts_;

@@ -5,6 +5,8 @@
 //   nn_isolation.wasm load FILE...      each FILE (under a preopened dir) loaded from its bytes
 //                                       (autodetect); an AFFINE model then computes 2 -> y:
 //                                       "FILE: load=E compute=E y=V"
+//   nn_isolation.wasm named NAME...     each NAME (an AFFINE model) by load_by_name, then one
+//                                       compute of 2 -> y: "NAME: load=E compute=E y=V"
 //   nn_isolation.wasm stream NAME DIR   load_by_name NAME, one compute_single, then creates
 //                                       DIR/ready and waits (60 s at most) for DIR/go before up
 //                                       to 16 more: "step N: E"
@@ -32,6 +34,19 @@ static uint8_t* read_file(const char* path, size_t* size) {
   return data;
 }
 
+// One compute of an affine model: x = 2 in, y out.
+static wasi_nn_error compute_affine(graph g, float* y) {
+  graph_execution_context c;
+  uint32_t dim = 1, written = 0;
+  float x = 2;
+  tensor t = {&dim, 1, WASI_NN_TYPE_F32, (const uint8_t*)&x, 4};
+  wasi_nn_error e = wasi_nn_init_execution_context(g, &c);
+  if (e == WASI_NN_SUCCESS) e = wasi_nn_set_input(c, 0, &t);
+  if (e == WASI_NN_SUCCESS) e = wasi_nn_compute(c);
+  if (e == WASI_NN_SUCCESS) e = wasi_nn_get_output(c, 0, (uint8_t*)y, 4, &written);
+  return e;
+}
+
 static void load_each(int count, char** paths) {
   for (int i = 0; i < count; ++i) {
     size_t size = 0;
@@ -43,18 +58,22 @@ static void load_each(int count, char** paths) {
     wasi_nn_error compute = WASI_NN_SUCCESS;
     float y = 0;
     if (load == WASI_NN_SUCCESS && size > 6 && memcmp(bytes, "AFFINE", 6) == 0) {
-      graph_execution_context c;
-      uint32_t dim = 1, written = 0;
-      float x = 2;
-      tensor t = {&dim, 1, WASI_NN_TYPE_F32, (const uint8_t*)&x, 4};
-      compute = wasi_nn_init_execution_context(g, &c);
-      if (compute == WASI_NN_SUCCESS) compute = wasi_nn_set_input(c, 0, &t);
-      if (compute == WASI_NN_SUCCESS) compute = wasi_nn_compute(c);
-      if (compute == WASI_NN_SUCCESS) compute = wasi_nn_get_output(c, 0, (uint8_t*)&y, 4, &written);
+      compute = compute_affine(g, &y);
     }
     printf("%s: load=%u compute=%u y=%g\n", paths[i], load, compute, y);
     fflush(stdout);
     free(bytes);
+  }
+}
+
+static void load_named(int count, char** names) {
+  for (int i = 0; i < count; ++i) {
+    graph g;
+    float y = 0;
+    wasi_nn_error load = wasi_nn_load_by_name(names[i], (uint32_t)strlen(names[i]), &g);
+    wasi_nn_error compute = load == WASI_NN_SUCCESS ? compute_affine(g, &y) : WASI_NN_SUCCESS;
+    printf("%s: load=%u compute=%u y=%g\n", names[i], load, compute, y);
+    fflush(stdout);
   }
 }
 
@@ -97,10 +116,12 @@ static void stream_after_handshake(const char* name, const char* dir) {
 int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "load") == 0) {
     load_each(argc - 2, argv + 2);
+  } else if (argc >= 3 && strcmp(argv[1], "named") == 0) {
+    load_named(argc - 2, argv + 2);
   } else if (argc == 4 && strcmp(argv[1], "stream") == 0) {
     stream_after_handshake(argv[2], argv[3]);
   } else {
-    guest_fail("usage", "load FILE... | stream NAME DIR");
+    guest_fail("usage", "load FILE... | named NAME... | stream NAME DIR");
   }
   return 0;
 }

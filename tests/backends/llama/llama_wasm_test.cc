@@ -402,6 +402,28 @@ TEST(LlamaWasmHostOutput, StreamStdoutPrintsTheTextOnTheHostAndEnableLogShowsLla
   EXPECT_NE(logged.err.find("nnwasm: info: llama.cpp: llama_"), std::string::npos) << logged.err;
 }
 
+TEST(LlamaWasmLimits, AContextOverMaxMemoryIsTooLargeBeforeItIsAllocated) {
+  // The named model is the process's; the context (KV cache and compute buffers, about 67 MiB
+  // at ctx-size 512 by the backend's estimate) is the instance's, and 1 MB is not enough.
+  const ReferenceParams p = params(kPrompt, 4);
+  ProcessResult r =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-max-memory",
+                   "1000000", "--nn-preload", preload(), guest_path("llm_generate"), "default",
+                   "compute", kPrompt, metadata(p)});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("wasi-nn set_input"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(too_large)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the context needs about 67.1 MiB, and 0 bytes of --nn-max-memory"),
+            std::string::npos)
+      << r.err;
+  // With room for it, the same generation works.
+  ProcessResult ok =
+      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-max-memory",
+                   "100000000", "--nn-preload", preload(), guest_path("llm_generate"), "default",
+                   "compute", kPrompt, metadata(p)});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 TEST(LlamaWasmHostOutput, StreamStdoutGoesToEachInstancesOwnStdout) {
   // Two instances in one process, each with its stdout captured apart (nnwasm_test_instances
   // --print-output): the host-written text of each lands in its own section, none outside.

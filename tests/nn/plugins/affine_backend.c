@@ -59,8 +59,24 @@ static nnwasm_status probe(nnwasm_device* out, uint32_t cap, uint32_t* count) {
     out[0].index = 0;
     snprintf(out[0].name, sizeof out[0].name, "cpu");
   }
+#ifdef AFFINE_GPU_MEMORY
+  /* A pretend GPU of AFFINE_GPU_MEMORY bytes (the math runs on the CPU all the same), for the
+   * core's per-device memory admission. */
+  *count = 2;
+  if (cap >= 2 && out != NULL) {
+    out[1].target = NNWASM_TARGET_GPU;
+    out[1].index = 0;
+    snprintf(out[1].name, sizeof out[1].name, "test gpu");
+  }
+#endif
   return NNWASM_SUCCESS;
 }
+
+#ifdef AFFINE_GPU_MEMORY
+static uint64_t device_memory(nnwasm_target target, int32_t index) {
+  return target == NNWASM_TARGET_GPU && index == 0 ? AFFINE_GPU_MEMORY : 0;
+}
+#endif
 
 static uint32_t confidence_of(const uint8_t* data, size_t size) {
   size_t n = strlen(AFFINE_MAGIC);
@@ -292,6 +308,9 @@ static const nnwasm_backend backend = {
     .fini_single = NULL,
     .last_error = last_error,
     .shutdown = shutdown,
+#ifdef AFFINE_GPU_MEMORY
+    .device_memory = device_memory,
+#endif
 };
 
 NNWASM_BACKEND_EXPORT const nnwasm_backend* nnwasm_backend_entry(const nnwasm_host* h) {

@@ -1,0 +1,115 @@
+// The memory budget through the nnwasm binary: per instance (--nn-max-memory), per process
+// (--nn-max-process-memory) and per device, with the test plugin that reports a GPU of 1000
+// bytes (tests/nn/plugins, gpu/): a model that does not fit on it runs on the CPU with a warning,
+// or is too_large under --nn-strict-target. Guest: tests/guests/nn_isolation.c.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/process.h"
+
+namespace fs = std::filesystem;
+using nnwasm::test::guest_path;
+using nnwasm::test::nnwasm_binary;
+using nnwasm::test::ProcessResult;
+using nnwasm::test::run_process;
+using nnwasm::test::test_plugin_dir;
+
+namespace {
+
+class MemoryBudget : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("nnwasm_memory_" + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  // A model of exactly 600 bytes: "<MAGIC> 2 1" padded with spaces (y = 2x + 1).
+  std::string model(const std::string& name, const std::string& magic) {
+    std::string text = magic + " 2 1";
+    text.resize(600, ' ');
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  }
+
+  ProcessResult run(std::vector<std::string> options, const std::vector<std::string>& guest) {
+    std::vector<std::string> argv{nnwasm_binary(), "run", "--dir", dir.string() + "::/m"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(guest_path("nn_isolation"));
+    argv.insert(argv.end(), guest.begin(), guest.end());
+    return run_process(argv, {}, {}, 120);
+  }
+
+  fs::path dir;
+};
+
+TEST_F(MemoryBudget, AModelWithoutRoomOnTheGpuRunsOnTheCpuWithAWarning) {
+  const std::string gpu = test_plugin_dir() + "/gpu";
+  ProcessResult r =
+      run({"--nn-backend-dir", gpu, "--nn-preload", "a:openvino:gpu:" + model("a", "GPUAFFINE"),
+           "--nn-preload", "b:openvino:gpu:" + model("b", "GPUAFFINE")},
+          {"named", "a", "b"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("a: load=0 compute=0 y=5\nb: load=0 compute=0 y=5\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("backend 'gpuaffine': gpu 0 (test gpu): 600 bytes of 1000 bytes in use "
+                       "has no room for model 'b' (600 bytes); running on cpu"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(MemoryBudget, UnderStrictTargetAModelWithoutRoomOnTheGpuIsTooLarge) {
+  const std::string gpu = test_plugin_dir() + "/gpu";
+  ProcessResult r = run({"--nn-backend-dir", gpu, "--nn-strict-target", "--nn-preload",
+                         "a:openvino:gpu:" + model("a", "GPUAFFINE"), "--nn-preload",
+                         "b:openvino:gpu:" + model("b", "GPUAFFINE")},
+                        {"named", "a", "b"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("a: load=0 compute=0 y=5\nb: load=7 "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("model 'b' needs about 600 bytes on gpu 0 (test gpu): 600 bytes of 1000 "
+                       "bytes in use; --nn-strict-target forbids the fallback to the cpu"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(MemoryBudget, AnInstancesModelsFromGuestBytesStayWithinMaxMemory) {
+  model("one", "AFFINE");
+  model("two", "AFFINE");
+  ProcessResult r = run({"--nn-backend-dir", test_plugin_dir(), "--nn-max-memory", "1000"},
+                        {"load", "/m/one", "/m/two"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("/m/one: load=0 compute=0 y=5\n/m/two: load=7 "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("guest model needs about 600 bytes, and 600 bytes of --nn-max-memory 1000 "
+                       "bytes are in use; free some (unload, finalize) or raise --nn-max-memory"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(MemoryBudget, NamedModelsTogetherStayWithinMaxProcessMemory) {
+  ProcessResult r = run({"--nn-backend-dir", test_plugin_dir(), "--nn-max-process-memory", "1000",
+                         "--nn-preload", "a:openvino:cpu:" + model("a", "AFFINE"), "--nn-preload",
+                         "b:openvino:cpu:" + model("b", "AFFINE")},
+                        {"named", "a", "b"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("a: load=0 compute=0 y=5\nb: load=7 "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("raise --nn-max-process-memory"), std::string::npos) << r.err;
+}
+
+TEST_F(MemoryBudget, BadBudgetsAreUsageErrors) {
+  for (const char* flag : {"--nn-max-memory", "--nn-max-process-memory"}) {
+    for (const char* value : {"-1", "0", "12abc", "99999999999999999999999"}) {
+      ProcessResult r = run({flag, value}, {"load", "/m/none"});
+      EXPECT_EQ(r.exit_code, 2) << flag << " " << value << "\n" << r.err;
+      EXPECT_NE(r.err.find(flag), std::string::npos) << r.err;
+    }
+  }
+}
+
+}  // namespace
