@@ -22,19 +22,9 @@
 #include "frontend/model_specs.h"
 #include "frontend/plugin_dirs.h"
 #include "instance/instance.h"
+#include "host_support.h"
 
-namespace {
-
-long status_kib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key));
-  }
-  return -1;
-}
-
-}  // namespace
+using nnwasm::bench::status_kib;
 
 int main(int argc, char** argv) {
   if (argc < 5 || std::strcmp(argv[3], "--nn-preload") != 0 || std::atoi(argv[1]) < 1) {
@@ -60,22 +50,15 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  std::ifstream in(argv[2], std::ios::binary);
-  const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
   nn::BackendConfig backend_config;
   backend_config.dirs = frontend::plugin_dirs({backend_dir}, {});
   nn::NnRuntime runtime(backend_config);
   nn::NamedModel model;
   if (!frontend::parse_preload(argv[4], &model).is_ok()) return 2;
   runtime.models.add(model);
-  engine::initialize_engine({});
-  std::shared_ptr<const engine::Module> module;  // compiled once, instantiated N times
-  try {
-    module = engine::Module::compile(bytes, argv[2]);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
+  // compiled once, instantiated N times
+  const std::shared_ptr<const engine::Module> module = bench::compile_guest(argv[2]);
+  if (!module) return 1;
 
   // Each instance's stdout: a temporary file read back at the end, or /dev/null.
   std::vector<FILE*> outputs(instances, nullptr);

@@ -6,7 +6,6 @@
 // usage: nnwasm_soak CYCLES GUEST.wasm [--nn-preload SPEC] [--nn-backend-dir DIR]
 //            [--dir HOST::GUEST] [GUEST ARGS...]
 // Exit status: 0 when every cycle's guest exited 0, 1 at the first that did not, 2 for usage.
-#include <dirent.h>
 #include <fcntl.h>
 
 #include <cstdio>
@@ -20,26 +19,12 @@
 #include "frontend/model_specs.h"
 #include "frontend/plugin_dirs.h"
 #include "instance/instance.h"
+#include "host_support.h"
 
 namespace {
 
-long status_kib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key));
-  }
-  return -1;
-}
-
-long open_fds() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  long n = 0;
-  while (readdir(dir) != nullptr) ++n;
-  closedir(dir);
-  return n - 3;  // ".", ".." and the directory's own descriptor
-}
+using nnwasm::bench::open_fds;
+using nnwasm::bench::status_kib;
 
 int usage(const char* self) {
   std::fprintf(stderr,
@@ -77,20 +62,12 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  std::ifstream in(argv[2], std::ios::binary);
-  const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
   nn::BackendConfig backend_config;
   backend_config.dirs = frontend::plugin_dirs({backend_dir}, {});
   nn::NnRuntime runtime(backend_config);
   for (nn::NamedModel& model : models) runtime.models.add(std::move(model));
-  engine::initialize_engine({});
-  std::shared_ptr<const engine::Module> module;
-  try {
-    module = engine::Module::compile(bytes, argv[2]);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
+  const std::shared_ptr<const engine::Module> module = bench::compile_guest(argv[2]);
+  if (!module) return 1;
   const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   // Warm-up: plugins opened, pools and caches filled; growth after it is what leaks.
   const long warmup = std::min(cycles / 5, 500L);

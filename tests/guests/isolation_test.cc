@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "support/process.h"
+#include "support/temp_tree.h"
 
 namespace fs = std::filesystem;
 using nnwasm::test::guest_path;
@@ -29,30 +30,24 @@ constexpr char kSegvFate[] = "SIGSEGV (Segmentation fault)";
 class Isolation : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("nnwasm_isolation_" + std::to_string(getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
     std::ofstream(dir / "good") << "AFFINE 2 1";
     std::ofstream(dir / "good3") << "AFFINE 3 1";
     std::ofstream(dir / "abort") << "AFFINE 2 1 abort";
     std::ofstream(dir / "crash") << "AFFINE 2 1 crash";
   }
-  void TearDown() override { fs::remove_all(dir); }
 
   // The guest loading /m/<each of files> from its bytes, with `options` before the guest.
   ProcessResult load(const std::vector<std::string>& options,
                      const std::vector<std::string>& files) {
     std::vector<std::string> argv{nnwasm_binary(),   "run",   "--nn-backend-dir",
-                                  test_plugin_dir(), "--dir", dir.string() + "::/m"};
+                                  test_plugin_dir(), "--dir", dir.root().string() + "::/m"};
     argv.insert(argv.end(), options.begin(), options.end());
     argv.insert(argv.end(), {guest_path("nn_isolation"), "load"});
     for (const std::string& file : files) argv.push_back("/m/" + file);
     return run_process(argv, {}, {}, 120);
   }
 
-  fs::path dir;
+  nnwasm::test::TempTree dir;
 };
 
 TEST_F(Isolation, AnAbortAtLoadIsARuntimeErrorNamingTheSignalAndTheNextLoadWorks) {

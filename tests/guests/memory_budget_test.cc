@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "support/process.h"
+#include "support/temp_tree.h"
 
 namespace fs = std::filesystem;
 using nnwasm::test::guest_path;
@@ -21,15 +22,6 @@ namespace {
 
 class MemoryBudget : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("nnwasm_memory_" + std::to_string(getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-
   // A model of exactly 600 bytes: "<MAGIC> 2 1" padded with spaces (y = 2x + 1).
   std::string model(const std::string& name, const std::string& magic) {
     std::string text = magic + " 2 1";
@@ -39,14 +31,14 @@ class MemoryBudget : public ::testing::Test {
   }
 
   ProcessResult run(std::vector<std::string> options, const std::vector<std::string>& guest) {
-    std::vector<std::string> argv{nnwasm_binary(), "run", "--dir", dir.string() + "::/m"};
+    std::vector<std::string> argv{nnwasm_binary(), "run", "--dir", dir.root().string() + "::/m"};
     argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back(guest_path("nn_isolation"));
     argv.insert(argv.end(), guest.begin(), guest.end());
     return run_process(argv, {}, {}, 120);
   }
 
-  fs::path dir;
+  nnwasm::test::TempTree dir;
 };
 
 TEST_F(MemoryBudget, AModelWithoutRoomOnTheGpuRunsOnTheCpuWithAWarning) {

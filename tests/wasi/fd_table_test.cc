@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "temp_tree.h"
+#include "support/temp_tree.h"
 
 namespace nnwasm::wasi {
 namespace {
@@ -109,7 +109,7 @@ std::set<std::string> read_names(DIR* dir, FdEntry& entry, uint64_t* cookie_afte
 }
 
 TEST(FdTable, DirectoryStreamFollowsCookies) {
-  testing::TempTree tree;
+  nnwasm::test::TempTree tree;
   tree.write("a", "");
   tree.write("b", "");
   tree.mkdir("c");
@@ -130,7 +130,7 @@ TEST(FdTable, DirectoryStreamFollowsCookies) {
 }
 
 TEST(FdTable, DirectoryStreamOnAFileFails) {
-  testing::TempTree tree;
+  nnwasm::test::TempTree tree;
   tree.write("f", "x");
   FdEntry entry(::open((tree / "f").c_str(), O_RDONLY | O_CLOEXEC), true, Rights{});
   DIR* dir = nullptr;

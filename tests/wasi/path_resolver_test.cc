@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "temp_tree.h"
+#include "support/temp_tree.h"
 
 namespace nnwasm::wasi {
 namespace {
@@ -71,7 +71,7 @@ class PathResolverTest : public ::testing::TestWithParam<Mode> {
     return e;
   }
 
-  testing::TempTree tree;
+  nnwasm::test::TempTree tree;
   PathResolver resolver{GetParam()};
   int dirfd = -1;
 };
@@ -240,7 +240,7 @@ TEST(PathResolverEnv, EnvironmentSelectsTheManualWalk) {
   EXPECT_FALSE(manual.uses_openat2());
   EXPECT_FALSE(PathResolver(PathResolver::Mode::kManual).uses_openat2());
   // kAuto without the variable tries openat2 (it drops to manual only after ENOSYS).
-  testing::TempTree tree;
+  nnwasm::test::TempTree tree;
   tree.write("f", "x");
   int dirfd = tree.open_dir("");
   ASSERT_GE(dirfd, 0);

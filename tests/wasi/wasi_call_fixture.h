@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "temp_tree.h"
+#include "support/temp_tree.h"
 #include "wasi/wasi.h"
 #include "wasi/wasi_types.h"
 
@@ -140,7 +140,7 @@ class WasiFunctions : public ::testing::Test {
   }
 
   std::string module = "wasi_snapshot_preview1";  // what call() imports from
-  testing::TempTree tree;
+  nnwasm::test::TempTree tree;
   std::vector<uint8_t> mem = std::vector<uint8_t>(65536);
   engine::GuestMemory memory{mem.data(), mem.size()};
   int out_pipe[2] = {-1, -1};

@@ -14,6 +14,7 @@
 
 #include "llama_helpers.h"
 #include "support/process.h"
+#include "support/temp_tree.h"
 
 namespace nnwasm::llama_test {
 namespace {
@@ -26,15 +27,6 @@ using nnwasm::test::run_process;
 
 class LlamaIsolation : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("nnwasm_llama_isolation_" + std::to_string(getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-
   // tiny-llama.gguf with the token "<0x01>" renamed "<0x00>": two identical tokens.
   fs::path write_duplicate_token_model() {
     std::vector<uint8_t> bytes = read_file(tiny_model());
@@ -49,7 +41,7 @@ class LlamaIsolation : public ::testing::Test {
     return path;
   }
 
-  fs::path dir;
+  nnwasm::test::TempTree dir;
 };
 
 size_t count(const std::string& text, const std::string& what) {
@@ -62,7 +54,7 @@ TEST_F(LlamaIsolation, ADuplicateTokenAbortsOnlyTheBackendProcessAndTheNextModel
   write_duplicate_token_model();
   fs::copy_file(tiny_model(), dir / "tiny.gguf");
   ProcessResult r =
-      run_process({nnwasm_binary(), "run", "--dir", dir.string() + "::/m",
+      run_process({nnwasm_binary(), "run", "--dir", dir.root().string() + "::/m",
                    guest_path("nn_isolation"), "load", "/m/duplicate-token.gguf", "/m/tiny.gguf"},
                   {}, {}, 120);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -96,7 +88,7 @@ TEST_F(LlamaIsolation, AModelTruncatedUnderAStreamingGuestEndsItsStreamNotTheHos
   });
   ProcessResult r =
       run_process({nnwasm_binary(), "run", "--nn-isolate=all", "--nn-preload",
-                   "default:GGML:CPU:" + model.string(), "--dir", dir.string() + "::/m",
+                   "default:GGML:CPU:" + model.string(), "--dir", dir.root().string() + "::/m",
                    guest_path("nn_isolation"), "stream", "default", "/m"},
                   {}, {}, 180);
   truncate.join();

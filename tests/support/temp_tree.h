@@ -1,4 +1,5 @@
-// TempTree: a scratch directory for WASI unit tests, removed (recursively) on destruction.
+// TempTree: a scratch directory for a test (a unique mkdtemp name), removed (recursively) on
+// destruction.
 #pragma once
 
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace nnwasm::wasi::testing {
+namespace nnwasm::test {
 
 class TempTree {
  public:
@@ -60,4 +61,4 @@ class TempTree {
   std::filesystem::path root_;
 };
 
-}  // namespace nnwasm::wasi::testing
+}  // namespace nnwasm::test
