@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -234,20 +235,29 @@ class LlamaContext final : public Context {
     return static_cast<uint32_t>(std::max<int32_t>(llama_model_n_ctx_train(model_->model()), 1));
   }
 
-  // The guest's ctx-size, but never past what the model was trained for: beyond it the model
-  // produces nothing useful, and the KV cache of a guest asking 2^31 would exhaust the host.
+  // The guest's ctx-size, but never past what the model was trained for, unless the host allows
+  // more (--nn-backend-option llama.max-ctx=N, for models that extend their context): beyond it
+  // the model produces nothing useful, and the KV cache of a guest asking 2^31 would exhaust the
+  // host (the memory budget bounds it too).
   uint32_t ctx_size() const {
     const uint32_t trained = trained_ctx();
     if (options_.ctx_size == 0) return std::min<uint32_t>(4096, trained);
-    if (options_.ctx_size > trained) {
+    uint32_t allowed = trained;
+    if (const char* host_max = plugin_support::option("llama.max-ctx")) {
+      allowed = std::max<uint32_t>(allowed, static_cast<uint32_t>(std::min<unsigned long>(
+                                                std::strtoul(host_max, nullptr, 10), UINT32_MAX)));
+    }
+    if (options_.ctx_size > allowed) {
       if (!ctx_clamp_logged_) {
         ctx_clamp_logged_ = true;
         plugin_support::log(host_token_, NNWASM_LOG_WARN,
-                            "llama: ctx-size %u is more than the model's training context; "
-                            "using %u",
-                            options_.ctx_size, trained);
+                            "llama: ctx-size %u is more than %s (%u); using %u (a host may allow "
+                            "more with --nn-backend-option llama.max-ctx=N)",
+                            options_.ctx_size,
+                            allowed == trained ? "the model's training context" : "llama.max-ctx",
+                            allowed, allowed);
       }
-      return trained;
+      return allowed;
     }
     return options_.ctx_size;
   }

@@ -21,6 +21,17 @@ void add_backend_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_flag("--nn-strict-target", o.strict_target,
                "Fail instead of falling back to CPU when the asked device is missing");
   cmd.add_flag("--nn-keep-backends", o.keep_backends, "Never unload a backend plugin once loaded");
+  cmd.add_option("--nn-backend-option", o.backend_options,
+                 "A setting for backends, KEY=VALUE (repeatable), e.g. llama.max-ctx=32768: let "
+                 "guests ask a llama context beyond the model's training context, up to that")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            const size_t eq = value.find('=');
+            return eq == std::string::npos || eq == 0 ? "expected KEY=VALUE, got '" + value + "'"
+                                                      : "";
+          },
+          "KEY=VALUE"));
 }
 
 void add_isolation_option(CLI::App& cmd, NnCliOptions& o) {
@@ -116,6 +127,9 @@ std::vector<std::string> backend_process_args(const NnCliOptions& o, nn::Isolati
     args.insert(args.end(), {"--nn-backend-order", order});
   }
   if (o.strict_target) args.emplace_back("--nn-strict-target");
+  for (const std::string& option : o.backend_options) {
+    args.insert(args.end(), {"--nn-backend-option", option});
+  }
   if (o.keep_backends) args.emplace_back("--nn-keep-backends");
   args.insert(args.end(),
               {"--nn-max-tensor-bytes", std::to_string(o.quotas.max_tensor_bytes),
@@ -147,6 +161,10 @@ nn::BackendConfig backend_config(const NnCliOptions& o, bool isolation_allowed) 
   }
   config.dirs = plugin_dirs(o.backend_dirs, executable_path());
   config.order = o.backend_order;
+  for (const std::string& option : o.backend_options) {
+    const size_t eq = option.find('=');
+    config.options[option.substr(0, eq)] = option.substr(eq + 1);
+  }
   config.max_memory = o.max_memory;
   config.max_process_memory = o.max_process_memory;
   config.strict_target = o.strict_target;

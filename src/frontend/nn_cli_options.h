@@ -13,6 +13,7 @@ namespace nnwasm::frontend {
 
 struct NnCliOptions {
   std::vector<std::string> backend_dirs, backend_order, preloads, graph_dirs, rpc_uris;
+  std::vector<std::string> backend_options;  // --nn-backend-option KEY=VALUE
   std::string rpc_tls_ca, rpc_token_file;
   std::string isolate = "guest";  // --nn-isolate
   bool strict_target = false, keep_backends = false;
@@ -21,7 +22,8 @@ struct NnCliOptions {
   nn::Quotas quotas;
 };
 
-// --nn-backend-dir, --nn-backend-order, --nn-strict-target, --nn-keep-backends.
+// --nn-backend-dir, --nn-backend-order, --nn-strict-target, --nn-keep-backends,
+// --nn-backend-option.
 void add_backend_options(CLI::App& command, NnCliOptions& options);
 // --nn-isolate none|guest|all (nnwasm run). Not for nnwasm serve: the rpc backend, which talks
 // to the backend process, cannot be loaded beside the server's own gRPC services (protobuf

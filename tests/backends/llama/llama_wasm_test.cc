@@ -424,6 +424,37 @@ TEST(LlamaWasmLimits, AContextOverMaxMemoryIsTooLargeBeforeItIsAllocated) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
+TEST(LlamaWasmLimits, TheHostMayAllowACtxSizeBeyondTheTrainingContext) {
+  ReferenceParams p = params(kPrompt, 4);
+  std::string meta = metadata(p);
+  meta.back() = ',';
+  meta += "\"ctx-size\":4096}";  // the tiny model was trained for 2048
+  auto generate = [&](std::vector<std::string> options) {
+    std::vector<std::string> argv{nnwasm_binary(), "run",          "--nn-backend-dir",
+                                  plugin_dir(),    "--nn-preload", preload()};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), {guest_path("llm_generate"), "default", "compute", kPrompt, meta});
+    return run_process(argv);
+  };
+  ProcessResult clamped = generate({});
+  ASSERT_EQ(clamped.exit_code, 0) << clamped.err;
+  EXPECT_NE(clamped.err.find("ctx-size 4096 is more than the model's training context (2048); "
+                             "using 2048 (a host may allow more with --nn-backend-option "
+                             "llama.max-ctx=N)"),
+            std::string::npos)
+      << clamped.err;
+  ProcessResult allowed = generate({"--nn-backend-option", "llama.max-ctx=8192"});
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_EQ(allowed.err.find("ctx-size 4096 is more"), std::string::npos) << allowed.err;
+  ProcessResult capped = generate({"--nn-backend-option", "llama.max-ctx=3000"});
+  EXPECT_NE(capped.err.find("ctx-size 4096 is more than llama.max-ctx (3000); using 3000"),
+            std::string::npos)
+      << capped.err;
+  ProcessResult bad = generate({"--nn-backend-option", "llama.max-ctx"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("expected KEY=VALUE"), std::string::npos) << bad.err;
+}
+
 TEST(LlamaWasmHostOutput, StreamStdoutGoesToEachInstancesOwnStdout) {
   // Two instances in one process, each with its stdout captured apart (nnwasm_test_instances
   // --print-output): the host-written text of each lands in its own section, none outside.
