@@ -8,6 +8,19 @@
 
 namespace nnwasm::nn {
 
+namespace {
+
+// Whether `bytes` more on top of `used` pass `limit` (0: none), without overflowing.
+bool exceeds(uint64_t used, uint64_t bytes, uint64_t limit) {
+  return limit != 0 && (used > limit || bytes > limit - used);
+}
+
+std::string device_label(DeviceKey device, const std::string& name) {
+  return target_name(device.target) + " " + std::to_string(device.index) + " (" + name + ")";
+}
+
+}  // namespace
+
 std::string format_bytes(uint64_t bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " bytes";
   char text[32];
@@ -34,16 +47,14 @@ void MemoryBudget::add_device(DeviceKey device, uint64_t total, std::string name
 bool MemoryBudget::fits_device(DeviceKey device, uint64_t bytes) const {
   std::lock_guard lock(mutex_);
   auto it = devices_.find(device);
-  return it == devices_.end() || it->second.total == 0 ||
-         (it->second.used <= it->second.total && bytes <= it->second.total - it->second.used);
+  return it == devices_.end() || !exceeds(it->second.used, bytes, it->second.total);
 }
 
 std::string MemoryBudget::device_usage(DeviceKey device) const {
   std::lock_guard lock(mutex_);
   auto it = devices_.find(device);
-  std::string text = target_name(device.target) + " " + std::to_string(device.index);
-  if (it == devices_.end()) return text;
-  return text + " (" + it->second.name + "): " + format_bytes(it->second.used) + " of " +
+  if (it == devices_.end()) return target_name(device.target) + " " + std::to_string(device.index);
+  return device_label(device, it->second.name) + ": " + format_bytes(it->second.used) + " of " +
          format_bytes(it->second.total) + " in use";
 }
 
@@ -56,21 +67,18 @@ NnStatus MemoryBudget::reserve(Account* account, DeviceKey device, uint64_t byte
                         format_bytes(used) + " of " + limit + " " + format_bytes(total) +
                         " are in use; free some (unload, finalize) or raise " + limit);
   };
-  if (account != nullptr && per_instance_ != 0 &&
-      (account->used > per_instance_ || bytes > per_instance_ - account->used)) {
+  if (account != nullptr && exceeds(account->used, bytes, per_instance_)) {
     return refuse("--nn-max-memory", account->used, per_instance_);
   }
-  if (per_process_ != 0 && (process_used_ > per_process_ || bytes > per_process_ - process_used_)) {
+  if (exceeds(process_used_, bytes, per_process_)) {
     return refuse("--nn-max-process-memory", process_used_, per_process_);
   }
   auto it = devices_.find(device);
-  if (it != devices_.end() && it->second.total != 0 &&
-      (it->second.used > it->second.total || bytes > it->second.total - it->second.used)) {
-    const std::string usage = target_name(device.target) + " " + std::to_string(device.index) +
-                              " (" + it->second.name + ")";
+  if (it != devices_.end() && exceeds(it->second.used, bytes, it->second.total)) {
     return nn_error(NNWASM_TOO_LARGE, std::string(what) + " needs about " + format_bytes(bytes) +
                                           ", and " + format_bytes(it->second.used) + " of " +
-                                          usage + "'s " + format_bytes(it->second.total) +
+                                          device_label(device, it->second.name) + "'s " +
+                                          format_bytes(it->second.total) +
                                           " are in use; free some, or load on the cpu");
   }
   if (account != nullptr) account->used += bytes;

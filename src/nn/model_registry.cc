@@ -67,10 +67,6 @@ nnwasm_load_options load_options(uint32_t encoding, uint32_t target, int32_t dev
           nullptr};
 }
 
-}  // namespace
-
-namespace {
-
 // load_graph in the backend process: the rpc backend loads the model there, from the builders
 // or by the host's name for it, with the backend and device chosen here.
 NnStatus load_isolated(BackendManager& manager, const Selection& selection,

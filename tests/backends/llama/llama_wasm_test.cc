@@ -61,12 +61,16 @@ ReferenceResult reference(const ReferenceParams& p) {
   return ref;
 }
 
-// llm_generate NAME MODE PROMPT METADATA CONFIG on the named model "default".
+// llm_generate NAME MODE PROMPT METADATA CONFIG on the named model "default", with
+// `host_options` for nnwasm run.
 ProcessResult run_generate(const std::string& mode, const std::string& prompt,
-                           const std::string& meta, const std::string& config = "{}") {
-  return run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-preload",
-                      preload(), guest_path("llm_generate"), "default", mode, prompt, meta,
-                      config});
+                           const std::string& meta, const std::string& config = "{}",
+                           const std::vector<std::string>& host_options = {}) {
+  std::vector<std::string> argv{nnwasm_binary(), "run",          "--nn-backend-dir",
+                                plugin_dir(),    "--nn-preload", preload()};
+  argv.insert(argv.end(), host_options.begin(), host_options.end());
+  argv.insert(argv.end(), {guest_path("llm_generate"), "default", mode, prompt, meta, config});
+  return run_process(argv);
 }
 
 // The values of every line "KEY: VALUE" of a guest's output, in order.
@@ -407,9 +411,7 @@ TEST(LlamaWasmLimits, AContextOverMaxMemoryIsTooLargeBeforeItIsAllocated) {
   // at ctx-size 512 by the backend's estimate) is the instance's, and 1 MB is not enough.
   const ReferenceParams p = params(kPrompt, 4);
   ProcessResult r =
-      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-max-memory",
-                   "1000000", "--nn-preload", preload(), guest_path("llm_generate"), "default",
-                   "compute", kPrompt, metadata(p)});
+      run_generate("compute", kPrompt, metadata(p), "{}", {"--nn-max-memory", "1000000"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("wasi-nn set_input"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(too_large)"), std::string::npos) << r.err;
@@ -418,9 +420,7 @@ TEST(LlamaWasmLimits, AContextOverMaxMemoryIsTooLargeBeforeItIsAllocated) {
       << r.err;
   // With room for it, the same generation works.
   ProcessResult ok =
-      run_process({nnwasm_binary(), "run", "--nn-backend-dir", plugin_dir(), "--nn-max-memory",
-                   "100000000", "--nn-preload", preload(), guest_path("llm_generate"), "default",
-                   "compute", kPrompt, metadata(p)});
+      run_generate("compute", kPrompt, metadata(p), "{}", {"--nn-max-memory", "100000000"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
@@ -429,12 +429,8 @@ TEST(LlamaWasmLimits, TheHostMayAllowACtxSizeBeyondTheTrainingContext) {
   std::string meta = metadata(p);
   meta.back() = ',';
   meta += "\"ctx-size\":4096}";  // the tiny model was trained for 2048
-  auto generate = [&](std::vector<std::string> options) {
-    std::vector<std::string> argv{nnwasm_binary(), "run",          "--nn-backend-dir",
-                                  plugin_dir(),    "--nn-preload", preload()};
-    argv.insert(argv.end(), options.begin(), options.end());
-    argv.insert(argv.end(), {guest_path("llm_generate"), "default", "compute", kPrompt, meta});
-    return run_process(argv);
+  auto generate = [&](const std::vector<std::string>& options) {
+    return run_generate("compute", kPrompt, meta, "{}", options);
   };
   ProcessResult clamped = generate({});
   ASSERT_EQ(clamped.exit_code, 0) << clamped.err;
