@@ -4,8 +4,10 @@
 // 1 to show what an extra instance costs); with --print-output also each instance's stdout, for the
 // tests that check instances sharing a model give the same results as one alone. usage:
 // nnwasm_bench_instances N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR]
-//            [--print-output] [GUEST ARGS...]
+//            [--nn-backend-option KEY=VALUE]... [--print-output] [--vary] [GUEST ARGS...]
 // --print-output prints, per instance i: "=== instance i exit N", then all it wrote to stdout.
+// --vary: a guest argument "a|b|c" is a for instance 0, b for 1, c for 2, a for 3 and so on
+// (instances that generate different texts, or do different things, at the same time).
 // Exit status: 0 when every instance exited 0, 1 otherwise, 2 for usage errors.
 #include <fcntl.h>
 
@@ -15,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <latch>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,11 +29,24 @@
 
 using nnwasm::bench::status_kib;
 
+namespace {
+
+// The i-th (mod count) of the '|'-separated alternatives in `arg`.
+std::string alternative(const std::string& arg, int i) {
+  std::vector<std::string> alternatives;
+  std::istringstream in(arg);
+  for (std::string a; std::getline(in, a, '|');) alternatives.push_back(a);
+  return alternatives.empty() ? arg : alternatives[static_cast<size_t>(i) % alternatives.size()];
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   if (argc < 5 || std::strcmp(argv[3], "--nn-preload") != 0 || std::atoi(argv[1]) < 1) {
     std::fprintf(stderr,
                  "usage: %s N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR] "
-                 "[--print-output] [GUEST ARGS...]\n",
+                 "[--nn-backend-option KEY=VALUE]... [--print-output] [--vary] "
+                 "[GUEST ARGS...]\n",
                  argv[0]);
     return 2;
   }
@@ -39,18 +55,27 @@ int main(int argc, char** argv) {
   // By default the plugins built beside this program (build/bench -> build/backends).
   std::string backend_dir =
       std::string(argv[0]).substr(0, std::string(argv[0]).rfind('/')) + "/../backends";
-  bool print_output = false;
+  bool print_output = false, vary = false;
+  nn::BackendConfig backend_config;
   int first_guest_arg = 5;
   for (; first_guest_arg < argc; ++first_guest_arg) {
-    if (std::strcmp(argv[first_guest_arg], "--nn-backend-dir") == 0 && first_guest_arg + 1 < argc) {
+    const char* arg = argv[first_guest_arg];
+    const bool has_value = first_guest_arg + 1 < argc;
+    if (std::strcmp(arg, "--nn-backend-dir") == 0 && has_value) {
       backend_dir = argv[++first_guest_arg];
-    } else if (std::strcmp(argv[first_guest_arg], "--print-output") == 0) {
+    } else if (std::strcmp(arg, "--nn-backend-option") == 0 && has_value) {
+      const std::string option = argv[++first_guest_arg];
+      const size_t eq = option.find('=');
+      if (eq == std::string::npos) return 2;
+      backend_config.options[option.substr(0, eq)] = option.substr(eq + 1);
+    } else if (std::strcmp(arg, "--print-output") == 0) {
       print_output = true;
+    } else if (std::strcmp(arg, "--vary") == 0) {
+      vary = true;
     } else {
       break;
     }
   }
-  nn::BackendConfig backend_config;
   backend_config.dirs = frontend::plugin_dirs({backend_dir}, {});
   nn::NnRuntime runtime(backend_config);
   nn::NamedModel model;
@@ -73,7 +98,9 @@ int main(int argc, char** argv) {
       try {
         wasi::WasiConfig config;
         config.args.push_back("guest");
-        for (int a = first_guest_arg; a < argc; ++a) config.args.push_back(argv[a]);
+        for (int a = first_guest_arg; a < argc; ++a) {
+          config.args.push_back(vary ? alternative(argv[a], i) : argv[a]);
+        }
         config.stdout_fd = outputs[i] != nullptr ? fileno(outputs[i]) : devnull;
         Instance instance(module, runtime, std::move(config));
         arrived = true;

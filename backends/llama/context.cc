@@ -1,6 +1,8 @@
-// An execution context: its own llama context (KV cache) and sampler chain over a shared
-// model, the prompt and metadata inputs, generation by compute() or one token per
-// compute_single(), and the outputs of ABI.md section 5.
+// An execution context: a sequence of its model's batch (batch.cc: its KV cells in the shared
+// llama context, decoded together with the other contexts that generate at the same time) or,
+// in embedding mode, a llama context of its own; its sampler chain, the prompt and metadata
+// inputs, generation by compute() or one token per compute_single(), and the outputs of ABI.md
+// section 5.
 #include <llama.h>
 
 #include <algorithm>
@@ -28,8 +30,8 @@ class LlamaContext final : public Context {
   }
 
   ~LlamaContext() override {
+    release_context();
     if (sampler_ != nullptr) llama_sampler_free(sampler_);
-    if (ctx_ != nullptr) llama_free(ctx_);
     if (reserved_ != 0) plugin_support::release_memory(host_token_, reserved_);
   }
 
@@ -58,6 +60,7 @@ class LlamaContext final : public Context {
       s = step();
     }
     // A whole generation: the next compute or compute_single starts again from the prompt.
+    end_generation();
     phase_ = Phase::Ready;
     return s == NNWASM_CONTEXT_FULL ? s : nnwasm_status{NNWASM_SUCCESS};
   }
@@ -88,6 +91,7 @@ class LlamaContext final : public Context {
   }
 
   void fini_single() override {
+    end_generation();
     phase_ = prompt_.empty() ? Phase::NoPrompt : Phase::Ready;
     piece_.clear();
     pending_.clear();
@@ -132,7 +136,7 @@ class LlamaContext final : public Context {
   void require_generative(const char* what) {
     ensure_context();
     if (llama_model_has_encoder(model_->model()) || !llama_model_has_decoder(model_->model()) ||
-        llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE) {
+        batch_->pooling_type() != LLAMA_POOLING_TYPE_NONE) {
       throw Error{NNWASM_UNSUPPORTED_OPERATION,
                   std::string(what) +
                       ": this model is not a decoder-only LLM and cannot generate text; "
@@ -159,6 +163,7 @@ class LlamaContext final : public Context {
       prompt_.clear();
       oversized_prompt_ = true;
       reset_output();
+      end_generation();
       phase_ = Phase::Ready;
       return;
     }
@@ -184,6 +189,7 @@ class LlamaContext final : public Context {
     prompt_.swap(tokens);
     oversized_prompt_ = false;
     reset_output();
+    end_generation();
     phase_ = Phase::Ready;
   }
 
@@ -206,6 +212,7 @@ class LlamaContext final : public Context {
         sampler_stale_ = sampler_stale;
         throw;
       }
+      end_generation();
       phase_ = Phase::Ready;
     }
   }
@@ -289,23 +296,20 @@ class LlamaContext final : public Context {
     return options_.threads_batch > 0 ? options_.threads_batch : threads();
   }
 
-  llama_context* create_context(enum llama_pooling_type pooling) const {
+  // Embedding mode's own llama context (generation runs in the model's batch).
+  llama_context* create_embedding_context(enum llama_pooling_type pooling) const {
     llama_context_params p = llama_context_default_params();
     p.n_ctx = ctx_size();
-    p.n_batch = options_.batch_size;
-    p.n_ubatch = std::min(options_.ubatch_size, options_.batch_size);
     p.n_seq_max = 1;
     p.n_threads = threads();
     p.n_threads_batch = threads_batch();
     p.no_perf = true;
     p.abort_callback = [](void* token) { return plugin_support::cancelled(token); };
     p.abort_callback_data = host_token_;
-    if (options_.embedding) {
-      // A pooled embedding needs the whole prompt in one micro-batch.
-      p.embeddings = true;
-      p.pooling_type = pooling;
-      p.n_batch = p.n_ubatch = p.n_ctx;
-    }
+    // A pooled embedding needs the whole prompt in one micro-batch.
+    p.embeddings = true;
+    p.pooling_type = pooling;
+    p.n_batch = p.n_ubatch = p.n_ctx;
     clear_llama_error();
     llama_context* ctx = llama_init_from_model(model_->model(), p);
     if (ctx == nullptr) {
@@ -315,37 +319,58 @@ class LlamaContext final : public Context {
     return ctx;
   }
 
-  static std::string llama_reason() {
-    const char* e = last_llama_error();
-    return *e != '\0' ? e : "llama.cpp gave no reason";
-  }
-
+  // A seat in the model's batch with ctx-size KV cells (generation), or a llama context of its
+  // own (embedding).
   void ensure_context() {
-    if (ctx_ != nullptr && !context_stale_) {
-      llama_set_n_threads(ctx_, threads(), threads_batch());
+    if (!context_stale_ && (ctx_ != nullptr || batch_ != nullptr)) {
+      if (ctx_ != nullptr) llama_set_n_threads(ctx_, threads(), threads_batch());
       return;
     }
     // Admitted by the host's memory budget before anything is allocated (too_large otherwise),
-    // and made before the old one goes: when it cannot be, the old one (and its KV cache) is
-    // still there.
+    // and made before the old one goes: when it cannot be, the old one (and its KV cells) is
+    // still there. A batch's compute buffer is shared; each of its contexts counts one, which
+    // errs on the safe side.
     const uint64_t bytes = context_bytes();
     const bool counted = plugin_support::reserve_memory(host_token_, bytes);
     llama_context* fresh = nullptr;
+    std::shared_ptr<Batch> batch;
+    std::unique_ptr<Batch::Member> member;
     try {
-      fresh = create_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
-      // Generative models have no pooling of their own: average the token embeddings.
-      if (options_.embedding && llama_pooling_type(fresh) == LLAMA_POOLING_TYPE_NONE) {
-        llama_free(std::exchange(fresh, nullptr));
-        fresh = create_context(LLAMA_POOLING_TYPE_MEAN);
+      if (options_.embedding) {
+        fresh = create_embedding_context(LLAMA_POOLING_TYPE_UNSPECIFIED);
+        // Generative models have no pooling of their own: average the token embeddings.
+        if (llama_pooling_type(fresh) == LLAMA_POOLING_TYPE_NONE) {
+          llama_free(std::exchange(fresh, nullptr));
+          fresh = create_embedding_context(LLAMA_POOLING_TYPE_MEAN);
+        }
+      } else {
+        batch = Batch::join(model_, options_);
+        member = std::make_unique<Batch::Member>();
+        batch->attach(*member, ctx_size());
       }
     } catch (...) {
       if (counted) plugin_support::release_memory(host_token_, bytes);
       throw;
     }
-    if (ctx_ != nullptr) llama_free(ctx_);
+    release_context();
     plugin_support::release_memory(host_token_, std::exchange(reserved_, counted ? bytes : 0));
     ctx_ = fresh;
+    batch_ = std::move(batch);
+    member_ = std::move(member);
     context_stale_ = false;
+  }
+
+  void release_context() noexcept {
+    if (ctx_ != nullptr) llama_free(std::exchange(ctx_, nullptr));
+    if (batch_ != nullptr) batch_->detach(*member_);
+    batch_.reset();
+    member_.reset();
+  }
+
+  // Frees the context's sequence in the batch (a seat for a waiting context): the generation
+  // ended, or starts again from the prompt.
+  void end_generation() noexcept {
+    if (batch_ != nullptr) batch_->leave(*member_);
   }
 
   void ensure_sampler() {
@@ -394,59 +419,64 @@ class LlamaContext final : public Context {
 
   // ---- generation ----
 
-  void decode(llama_token* tokens, int32_t count) {
-    model_->weights->compute.run([&] {
-      LogScope log(options_);  // the compute thread works for this context now
-      clear_llama_error();     // llama.cpp's error is kept per thread: read it on this one
-      if (const int32_t rc = llama_decode(ctx_, llama_batch_get_one(tokens, count)); rc != 0) {
-        check_cancelled();  // rc 2: the abort callback stopped it
-        throw Error{NNWASM_RUNTIME_ERROR,
-                    "llama_decode failed (" + std::to_string(rc) + "): " + llama_reason()};
-      }
-    });
-  }
-
-  // Clears the KV cache and evaluates the prompt in batch-size chunks.
+  // A new generation from the prompt; its first step decodes the prompt (in batch-size chunks,
+  // between the steps of the other sequences).
   nnwasm_status start() {
     ensure_context();
     ensure_sampler();
     reset_output();
     limit_ = ctx_size();
+    end_generation();
     if (oversized_prompt_ || prompt_.size() + kPromptReserve > limit_) {
       return NNWASM_PROMPT_TOO_LONG;
     }
-    llama_memory_clear(llama_get_memory(ctx_), true);
-    const auto n = static_cast<int32_t>(prompt_.size());
-    const auto batch = static_cast<int32_t>(options_.batch_size);
-    for (int32_t i = 0; i < n; i += batch) decode(prompt_.data() + i, std::min(batch, n - i));
-    undecoded_ = false;
+    prompt_decoded_ = false;
     phase_ = options_.n_predict == 0 ? Phase::Done : Phase::Running;
     return NNWASM_SUCCESS;
+  }
+
+  // Decodes the prompt, or the last token, in the batch's next step and samples the next token.
+  llama_token decode_and_sample() {
+    try {
+      if (!prompt_decoded_) {
+        const llama_token token =
+            batch_->generate(*member_, prompt_.data(), static_cast<int32_t>(prompt_.size()), true,
+                             sampler_, host_token_);
+        prompt_decoded_ = true;
+        return token;
+      }
+      return batch_->generate(*member_, &last_token_, 1, false, sampler_, host_token_);
+    } catch (...) {
+      // The sequence is lost (its step failed or was cancelled): the next compute starts again.
+      end_generation();
+      phase_ = Phase::Ready;
+      throw;
+    }
   }
 
   // Samples one token: SUCCESS, END_OF_SEQUENCE (an end-of-generation token) or CONTEXT_FULL.
   // Stops after n-predict tokens or a reverse prompt by moving to Phase::Done.
   nnwasm_status step() {
-    if (undecoded_) {
-      // The last token needs a cell of the KV cache and so would the one sampled next.
-      if (prompt_.size() + generated_ >= limit_) return NNWASM_CONTEXT_FULL;
-      decode(&last_token_, 1);
-      undecoded_ = false;
+    // The last token needs a cell of the KV cache and so would the one sampled next.
+    if (prompt_decoded_ && prompt_.size() + generated_ >= limit_) {
+      end_generation();
+      return NNWASM_CONTEXT_FULL;
     }
-    last_token_ = llama_sampler_sample(sampler_, ctx_, -1);
+    last_token_ = decode_and_sample();
     ++generated_;
-    undecoded_ = true;
     const std::string_view piece = token_piece(last_token_);
     text_.append(piece);
     last_piece_size_ = piece.size();
     if (options_.stream_stdout)
       plugin_support::write_stdout(host_token_, piece.data(), piece.size());
     if (llama_vocab_is_eog(model_->vocab(), last_token_)) {
+      end_generation();
       phase_ = Phase::Done;
       return NNWASM_END_OF_SEQUENCE;
     }
     if ((options_.n_predict > 0 && generated_ >= static_cast<uint32_t>(options_.n_predict)) ||
         ends_with_reverse_prompt(piece.size())) {
+      end_generation();
       phase_ = Phase::Done;
     }
     return NNWASM_SUCCESS;
@@ -490,18 +520,22 @@ class LlamaContext final : public Context {
                   "this is a reranking model: its pooled output is a score, not an embedding"};
     }
     llama_memory_clear(llama_get_memory(ctx_), true);
-    if (llama_model_has_encoder(model_->model()) && !llama_model_has_decoder(model_->model())) {
-      model_->weights->compute.run([&] {  // encoder-only (BERT-like) embedding models
-        LogScope log(options_);
-        clear_llama_error();
-        if (llama_encode(ctx_, llama_batch_get_one(prompt_.data(),
-                                                   static_cast<int32_t>(prompt_.size()))) != 0) {
-          throw Error{NNWASM_RUNTIME_ERROR, "llama_encode failed: " + llama_reason()};
-        }
-      });
-    } else {
-      decode(prompt_.data(), static_cast<int32_t>(prompt_.size()));
-    }
+    // Encoder-only (BERT-like) embedding models encode; generative ones decode.
+    const bool encode =
+        llama_model_has_encoder(model_->model()) && !llama_model_has_decoder(model_->model());
+    model_->weights->compute.run([&] {
+      LogScope log(options_);  // the compute thread works for this context now
+      clear_llama_error();     // llama.cpp's error is kept per thread: read it on this one
+      const llama_batch batch =
+          llama_batch_get_one(prompt_.data(), static_cast<int32_t>(prompt_.size()));
+      if (const int32_t rc = encode ? llama_encode(ctx_, batch) : llama_decode(ctx_, batch);
+          rc != 0) {
+        check_cancelled();  // rc 2: the abort callback stopped it
+        throw Error{NNWASM_RUNTIME_ERROR, std::string(encode ? "llama_encode" : "llama_decode") +
+                                              " failed (" + std::to_string(rc) +
+                                              "): " + llama_reason()};
+      }
+    });
     const float* embedding = llama_get_embeddings_seq(ctx_, 0);
     if (embedding == nullptr) {
       throw Error{NNWASM_RUNTIME_ERROR, "the model gave no pooled embedding: " + llama_reason()};
@@ -525,8 +559,10 @@ class LlamaContext final : public Context {
   const std::shared_ptr<const Model> model_;
   Options options_;
   void* const host_token_;  // for plugin_support::cancelled
-  uint64_t reserved_ = 0;   // of the host's memory budget, for ctx_
-  llama_context* ctx_ = nullptr;
+  uint64_t reserved_ = 0;   // of the host's memory budget, for ctx_ or the seat in batch_
+  llama_context* ctx_ = nullptr;  // embedding mode's
+  std::shared_ptr<Batch> batch_;  // generation's, with this context's member_ in it
+  std::unique_ptr<Batch::Member> member_;
   llama_sampler* sampler_ = nullptr;
   bool context_stale_ = true;
   bool sampler_stale_ = true;
@@ -537,7 +573,7 @@ class LlamaContext final : public Context {
   uint32_t limit_ = 0;      // tokens the sequence may hold (the requested ctx-size)
   uint32_t generated_ = 0;  // tokens sampled since the prompt, an end token included
   llama_token last_token_ = 0;
-  bool undecoded_ = false;  // last_token_ is not in the KV cache yet
+  bool prompt_decoded_ = false;  // the generation's first step is done
   mutable bool ctx_clamp_logged_ = false;
   bool oversized_prompt_ = false;  // input 0 was provably too long, and was not tokenized
   size_t last_piece_size_ = 0;     // bytes the last step appended to text_

@@ -1,6 +1,7 @@
 // Internal interface of the llama.cpp backend: devices and GGUF sniffing, models shared by
 // contexts (model.cc), and execution contexts with generation and streaming (context.cc), used
-// by the ABI boundary in plugin.cc (backend_boundary.h). Only model.cc, context.cc and grammar.cc
+// by the ABI boundary in plugin.cc (backend_boundary.h), and the batch that decodes the steps of
+// concurrent contexts together (batch.cc). Only model.cc, context.cc, batch.cc and grammar.cc
 // include llama.cpp.
 #pragma once
 
@@ -8,8 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "../common/compute_thread.h"
 #include "../common/plugin_support.h"
@@ -17,6 +21,7 @@
 
 struct llama_model;
 struct llama_vocab;
+struct llama_sampler;
 
 namespace nnwasm::llama_backend {
 
@@ -54,6 +59,8 @@ class LogScope {
 // each llama.cpp call whose failure is reported, so a message never names an older error.
 const char* last_llama_error();
 void clear_llama_error();
+// last_llama_error(), or "llama.cpp gave no reason", for the end of a message.
+std::string llama_reason();
 
 // ---- models (model.cc) ----
 
@@ -66,6 +73,10 @@ struct Weights {
   // Every llama_decode / llama_encode on these weights runs here, whichever thread asks, so
   // ggml's OpenMP team stays one (see compute_thread.h); decodes of its contexts take turns.
   mutable plugin_support::ComputeThread compute;
+  // The batches of its generating contexts (Batch::join), one per batch setting; each lives
+  // while a context uses it.
+  mutable std::mutex batches_mutex;
+  mutable std::vector<std::weak_ptr<class Batch>> batches;
   ~Weights();
 };
 
@@ -94,6 +105,72 @@ std::shared_ptr<Model> load_model_bytes(const uint8_t* data, size_t size,
 
 // GBNF text for a JSON schema (llama.cpp's converter). Bad schema: invalid_argument.
 std::string grammar_from_json_schema(const std::string& schema);
+
+// ---- continuous batching (batch.cc) ----
+
+// One llama.cpp context shared by the generating contexts of one model (same weights, same
+// batch-size and ubatch-size): each context's generation is a sequence of its own (its seq id,
+// its KV cells, its sampler), and the steps of every sequence that asks at the same time are
+// decoded by one llama_decode. The guest thread that finds no step under way leads the next
+// one: it waits briefly for the sequences that took part in the last step (they are back within
+// microseconds when streaming), takes every pending request - one token per running sequence,
+// and a chunk of each newcomer's prompt within batch-size - decodes on the model's compute
+// thread, samples each finished request with its own sampler, and wakes the others. At most
+// `parallel` sequences (--nn-llama-parallel, llama.parallel) run at once; others wait for a free
+// one. The KV cache is unified: its cells are the sum of the ctx-sizes of the attached contexts
+// (each counted in the host's memory budget by its context), and grows or shrinks when one
+// attaches, carrying running sequences over.
+class Batch {
+ public:
+  // One context's share: read and written under the batch's mutex only.
+  struct Member {
+    uint32_t cells = 0;       // its ctx-size: the KV cells it may fill
+    bool attached = false;    // counted in the batch's cells
+    int32_t seq = -1;         // its sequence id while it runs, -1 otherwise
+    int32_t pos = 0;          // tokens of its sequence in the KV cache
+    bool expected = false;    // took part in the last step: waited for in the next
+    // The pending request: tokens still to decode, and what samples the token after them.
+    const int32_t* tokens = nullptr;  // llama_token
+    int32_t count = 0;
+    llama_sampler* sampler = nullptr;
+    void* host_token = nullptr;  // for cancellation
+    bool pending = false;
+    int32_t step_tokens = 0;    // of them in the step under way (0: not in it)
+    int32_t logits_index = -1;  // its row of the step's logits, when the step ends the request
+    int32_t result = 0;         // the sampled token
+    std::exception_ptr failure;
+  };
+
+  // The batch of `model`'s weights for contexts with `options`' batch settings, made when the
+  // first such context attaches.
+  static std::shared_ptr<Batch> join(const std::shared_ptr<const Model>& model,
+                                     const Options& options);
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  // Counts `member`'s `cells` in the KV cache, which grows (or shrinks, when no sequence runs)
+  // to the sum over the attached members now, before any step needs them: the time to the first
+  // token is the prompt's evaluation only. Throws (and leaves the member out) when the llama
+  // context cannot be made.
+  void attach(Member& member, uint32_t cells);
+  // Ends the member's sequence (if any) and takes its cells out of the count.
+  void detach(Member& member) noexcept;
+  // Decodes `count` tokens at the end of the member's sequence (a new sequence when `fresh`:
+  // its prompt) and returns the token `sampler` samples after them; blocks until then.
+  int32_t generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
+                   llama_sampler* sampler, void* host_token);
+  // Ends the member's sequence: its seq id and cells are free for others.
+  void leave(Member& member) noexcept;
+
+  // The llama context's pooling type (LLAMA_POOLING_TYPE_NONE for generative models).
+  int pooling_type();
+
+ private:
+  Batch(std::shared_ptr<const Weights> weights, const Options& options);
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // ---- contexts (context.cc) ----
 

@@ -174,6 +174,10 @@ void clear_llama_error() {
   g_llama_error[0] = '\0';
 }
 
+std::string llama_reason() {
+  return g_llama_error[0] != '\0' ? g_llama_error : "llama.cpp gave no reason";
+}
+
 nnwasm_status probe_devices(nnwasm_device* out, uint32_t cap, uint32_t* count) {
   static const std::vector<nnwasm_device> devices = [] {
     std::vector<nnwasm_device> list;

@@ -10,6 +10,25 @@
 
 namespace nnwasm::frontend {
 
+namespace {
+
+// Counts and sizes: digits only and not 0, checked before CLI11 converts them (an unsigned
+// option would otherwise take "-1" as 2^64 - 1); too large for the type: "Could not convert".
+const CLI::Validator kPositiveWholeNumber(
+    [](std::string& value) -> std::string {
+      uint64_t number = 0;
+      const char* end = value.data() + value.size();
+      const auto [stop, error] = std::from_chars(value.data(), end, number);
+      if (error == std::errc::result_out_of_range) return "'" + value + "' is too large";
+      if (error != std::errc() || stop != end || number == 0) {
+        return "expected a whole number greater than 0, got '" + value + "'";
+      }
+      return "";
+    },
+    "N>0");
+
+}  // namespace
+
 void add_backend_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-backend-dir", o.backend_dirs,
                  "Directory with backend plugins (first searched)")
@@ -32,6 +51,13 @@ void add_backend_options(CLI::App& cmd, NnCliOptions& o) {
                                                       : "";
           },
           "KEY=VALUE"));
+  // Shorthand for --nn-backend-option llama.parallel=N.
+  cmd.add_option_function<std::string>(
+         "--nn-llama-parallel",
+         [&o](const std::string& n) { o.backend_options.push_back("llama.parallel=" + n); },
+         "Sequences a llama model decodes together in one batch (default 8); the contexts "
+         "beyond them wait for a free one")
+      ->check(kPositiveWholeNumber);
 }
 
 void add_isolation_option(CLI::App& cmd, NnCliOptions& o) {
@@ -42,24 +68,6 @@ void add_isolation_option(CLI::App& cmd, NnCliOptions& o) {
       ->check(CLI::IsMember({"none", "guest", "all"}));
 }
 
-namespace {
-
-// Counts and sizes: digits only and not 0, checked before CLI11 converts them (an unsigned
-// option would otherwise take "-1" as 2^64 - 1); too large for the type: "Could not convert".
-const CLI::Validator kPositiveWholeNumber(
-    [](std::string& value) -> std::string {
-      uint64_t number = 0;
-      const char* end = value.data() + value.size();
-      const auto [stop, error] = std::from_chars(value.data(), end, number);
-      if (error == std::errc::result_out_of_range) return "'" + value + "' is too large";
-      if (error != std::errc() || stop != end || number == 0) {
-        return "expected a whole number greater than 0, got '" + value + "'";
-      }
-      return "";
-    },
-    "N>0");
-
-}  // namespace
 
 void add_model_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-preload", o.preloads,

@@ -1,0 +1,394 @@
+// Continuous batching (llama_backend.h, Batch): the shared llama context of the generating
+// contexts of one model, and the steps that decode their sequences together.
+#include <llama.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "llama_backend.h"
+
+namespace nnwasm::llama_backend {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long a step waits for the sequences of the last one: half the last step's time, within
+// these bounds. A guest that streams is back within microseconds; one that is not (slow work
+// between tokens) costs the others this once, then is not waited for until it asks again.
+constexpr std::chrono::microseconds kMinWait{50}, kMaxWait{2000};
+// A request waiting for a free sequence looks at its cancellation this often.
+constexpr std::chrono::milliseconds kCancelPoll{20};
+
+constexpr uint32_t kDefaultParallel = 8;
+
+// --nn-llama-parallel / --nn-backend-option llama.parallel: sequences decoded together.
+uint32_t parallel_limit(uint32_t batch_size) {
+  uint32_t n = kDefaultParallel;
+  if (const char* value = plugin_support::option("llama.parallel")) {
+    n = static_cast<uint32_t>(std::clamp<unsigned long>(std::strtoul(value, nullptr, 10), 1,
+                                                        llama_max_parallel_sequences()));
+  }
+  // Every running sequence has its token in each step, within batch-size.
+  return std::min(n, std::max<uint32_t>(batch_size, 1));
+}
+
+}  // namespace
+
+class Batch::Impl {
+ public:
+  Impl(std::shared_ptr<const Weights> weights, const Options& options)
+      : weights_(std::move(weights)),
+        batch_size_(std::max<uint32_t>(options.batch_size, 1)),
+        ubatch_size_(std::min(options.ubatch_size, batch_size_)),
+        parallel_(parallel_limit(batch_size_)),
+        // One thread team for every sequence: all the CPUs this process may use.
+        threads_(options.threads > 0 ? std::min(options.threads, plugin_support::cpus_available())
+                                     : plugin_support::cpus_available()),
+        batch_(llama_batch_init(static_cast<int32_t>(batch_size_), 0, 1)),
+        running_(parallel_, nullptr) {
+    step_.reserve(parallel_ + 1);
+    queue_.reserve(parallel_ * 2);
+  }
+
+  ~Impl() {
+    llama_batch_free(batch_);
+    if (ctx_ != nullptr) llama_free(ctx_);
+  }
+
+  bool serves(const Options& options) const {
+    return batch_size_ == std::max<uint32_t>(options.batch_size, 1) &&
+           ubatch_size_ == std::min(options.ubatch_size, batch_size_);
+  }
+
+  void attach(Member& member, uint32_t cells) {
+    std::unique_lock lock(mutex_);
+    lead(lock);  // the llama context is rebuilt by no one else, and no step is under way
+    Leadership leading(*this);
+    end_sequence(member);  // new settings start a new generation
+    const uint64_t others = attached_cells_ - (member.attached ? member.cells : 0);
+    // llama.cpp rounds a context up to whole pages of 256 cells.
+    const uint64_t wanted = (others + cells + 255) / 256 * 256;
+    if (wanted > UINT32_MAX) {
+      throw Error{NNWASM_TOO_LARGE, "the batch would need over 2^32 KV cells"};
+    }
+    if (ctx_ == nullptr || ctx_cells_ < wanted || (running_count() == 0 && ctx_cells_ > wanted)) {
+      rebuild(static_cast<uint32_t>(wanted));  // throws with nothing changed
+    }
+    attached_cells_ = static_cast<uint32_t>(others + cells);
+    member.cells = cells;
+    member.attached = true;
+  }
+
+  void detach(Member& member) noexcept {
+    std::lock_guard lock(mutex_);
+    end_sequence(member);
+    if (member.attached) attached_cells_ -= member.cells;
+    member.attached = false;
+    changed_.notify_all();
+  }
+
+  void leave(Member& member) noexcept {
+    std::lock_guard lock(mutex_);
+    end_sequence(member);
+    changed_.notify_all();  // a waiting request may have its seq id
+  }
+
+  int32_t generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
+                   llama_sampler* sampler, void* host_token) {
+    std::unique_lock lock(mutex_);
+    if (fresh) end_sequence(member);
+    member.tokens = tokens;
+    member.count = count;
+    member.sampler = sampler;
+    member.host_token = host_token;
+    member.failure = nullptr;
+    member.pending = true;
+    queue_.push_back(&member);
+    changed_.notify_all();
+    while (member.pending) {
+      if (!leading_ && step_possible()) {
+        run_step(lock);
+        continue;
+      }
+      changed_.wait_for(lock, kCancelPoll);
+      // Cancelled while waiting for a step to take it (not while one decodes it).
+      if (member.pending && member.step_tokens == 0 && plugin_support::cancelled(host_token)) {
+        withdraw(member);
+        throw Error{NNWASM_RUNTIME_ERROR,
+                    "cancelled by the host: it ran past --nn-compute-timeout"};
+      }
+    }
+    if (member.failure) std::rethrow_exception(std::exchange(member.failure, nullptr));
+    return member.result;
+  }
+
+  int pooling_type() {
+    std::lock_guard lock(mutex_);
+    return ctx_ != nullptr ? llama_pooling_type(ctx_) : LLAMA_POOLING_TYPE_NONE;
+  }
+
+ private:
+  // The leader holds leading_: no other thread decodes on, or rebuilds, the llama context.
+  struct Leadership {
+    explicit Leadership(Impl& impl) : impl(impl) {}
+    ~Leadership() {
+      impl.leading_ = false;
+      impl.changed_.notify_all();
+    }
+    Impl& impl;
+  };
+  void lead(std::unique_lock<std::mutex>& lock) {
+    changed_.wait(lock, [this] { return !leading_; });
+    leading_ = true;
+  }
+
+  // Whether a step would decode anything: a pending request of a running sequence, or a
+  // newcomer and a free seq id for it.
+  bool step_possible() const {
+    const bool free_seq = std::find(running_.begin(), running_.end(), nullptr) != running_.end();
+    return std::any_of(queue_.begin(), queue_.end(),
+                       [&](const Member* m) { return m->seq >= 0 || free_seq; });
+  }
+
+  uint32_t running_count() const {
+    return static_cast<uint32_t>(
+        std::count_if(running_.begin(), running_.end(), [](Member* m) { return m != nullptr; }));
+  }
+
+  // Frees the member's sequence; its cells are cleared by the next step (not now: a step may be
+  // decoding), before the seq id is given to anyone else.
+  void end_sequence(Member& member) {
+    withdraw(member);
+    member.expected = false;
+    if (member.seq < 0) return;
+    running_[static_cast<size_t>(member.seq)] = nullptr;
+    to_clear_.push_back(member.seq);
+    member.seq = -1;
+    member.pos = 0;
+  }
+
+  void withdraw(Member& member) {
+    if (!member.pending) return;
+    member.pending = false;
+    queue_.erase(std::remove(queue_.begin(), queue_.end(), &member), queue_.end());
+  }
+
+  // A llama context with `cells` KV cells in all (unified: any sequence may use any cell), the
+  // running sequences' cells copied over. The old one stays when the new one cannot be made.
+  void rebuild(uint32_t cells) {
+    llama_context_params p = llama_context_default_params();
+    p.n_ctx = std::max<uint32_t>(cells, 1);
+    p.n_batch = batch_size_;
+    p.n_ubatch = ubatch_size_;
+    p.n_seq_max = parallel_;
+    p.kv_unified = true;
+    p.n_threads = p.n_threads_batch = threads_;
+    p.no_perf = true;
+    p.abort_callback = [](void* impl) { return static_cast<Impl*>(impl)->step_cancelled(); };
+    p.abort_callback_data = this;
+    clear_llama_error();
+    llama_context* fresh = llama_init_from_model(weights_->model, p);
+    if (fresh == nullptr) {
+      throw Error{NNWASM_RUNTIME_ERROR, "cannot create a llama context of " +
+                                            std::to_string(p.n_ctx) +
+                                            " KV cells for the batch: " + llama_reason()};
+    }
+    if (ctx_ != nullptr) {
+      clear_sequences();
+      for (Member* m : running_) {
+        if (m == nullptr || m->pos == 0) continue;
+        state_.resize(llama_state_seq_get_size(ctx_, m->seq));
+        const size_t n = llama_state_seq_get_data(ctx_, state_.data(), state_.size(), m->seq);
+        if (n == 0 || llama_state_seq_set_data(fresh, state_.data(), n, m->seq) != n) {
+          llama_free(fresh);
+          throw Error{NNWASM_RUNTIME_ERROR,
+                      "cannot carry a running sequence over to a larger KV cache: " +
+                          llama_reason()};
+        }
+      }
+      llama_free(ctx_);
+      state_.clear();
+      state_.shrink_to_fit();
+    }
+    ctx_ = fresh;
+    ctx_cells_ = llama_n_ctx(fresh);
+  }
+
+  void clear_sequences() {
+    for (int32_t seq : to_clear_) llama_memory_seq_rm(llama_get_memory(ctx_), seq, -1, -1);
+    to_clear_.clear();
+  }
+
+  // Whether to stop the decode under way: a sequence in it was cancelled (the others are
+  // decoded again in the next step).
+  bool step_cancelled() const {
+    return std::any_of(step_.begin(), step_.end(),
+                       [](const Member* m) { return plugin_support::cancelled(m->host_token); });
+  }
+
+  // One step, led by the calling thread (`lock` held on entry and exit).
+  void run_step(std::unique_lock<std::mutex>& lock) {
+    leading_ = true;
+    Leadership leading(*this);
+    // The sequences of the last step are back within microseconds: take them in this one.
+    const auto wait =
+        std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(last_step_ / 2),
+                   kMinWait, kMaxWait);
+    const bool all_back = changed_.wait_until(lock, Clock::now() + wait, [this] {
+      return std::none_of(running_.begin(), running_.end(),
+                          [](const Member* m) { return m != nullptr && m->expected && !m->pending; });
+    });
+    if (!all_back) {
+      for (Member* m : running_) {
+        if (m != nullptr && !m->pending) m->expected = false;
+      }
+    }
+    if (queue_.empty()) return;  // withdrawn meanwhile
+    clear_sequences();
+    // Newcomers get free seq ids, in arrival order; the rest wait for one.
+    for (Member* m : queue_) {
+      if (m->seq >= 0) continue;
+      auto free_seq = std::find(running_.begin(), running_.end(), nullptr);
+      if (free_seq == running_.end()) break;
+      *free_seq = m;
+      m->seq = static_cast<int32_t>(free_seq - running_.begin());
+      m->pos = 0;
+    }
+    // One token of each running sequence first, then prompt chunks in what is left.
+    batch_.n_tokens = 0;
+    step_.clear();
+    for (int pass = 0; pass < 2; ++pass) {
+      for (Member* m : queue_) {
+        if (m->seq < 0 || (m->count == 1) != (pass == 0)) continue;
+        const int32_t room = static_cast<int32_t>(batch_size_) - batch_.n_tokens;
+        if (room <= 0) break;
+        const int32_t take = std::min(m->count, room);
+        for (int32_t i = 0; i < take; ++i) {
+          const int32_t at = batch_.n_tokens++;
+          batch_.token[at] = m->tokens[i];
+          batch_.pos[at] = m->pos + i;
+          batch_.n_seq_id[at] = 1;
+          batch_.seq_id[at][0] = m->seq;
+          batch_.logits[at] = i == m->count - 1;
+        }
+        m->logits_index = take == m->count ? batch_.n_tokens - 1 : -1;
+        m->step_tokens = take;
+        step_.push_back(m);
+      }
+    }
+    if (step_.empty()) return;
+    lock.unlock();
+    const auto started = Clock::now();
+    int32_t rc = 0;
+    std::exception_ptr failure;
+    try {
+      rc = weights_->compute.run([&] {
+        clear_llama_error();  // kept per thread: read on this one
+        const int32_t decoded = llama_decode(ctx_, batch_);
+        if (decoded != 0) step_error_ = llama_reason();
+        return decoded;
+      });
+      if (rc == 0) {
+        for (Member* m : step_) {
+          if (m->logits_index >= 0)
+            m->result = llama_sampler_sample(m->sampler, ctx_, m->logits_index);
+        }
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    last_step_ = Clock::now() - started;
+    lock.lock();
+    finish_step(rc, failure);
+  }
+
+  // Hands out the step's results; on failure puts every sequence of it back as it was before.
+  // The abort callback reads step_ during the decode: it is cleared before any member can go.
+  void finish_step(int32_t rc, std::exception_ptr failure) {
+    if (rc != 0 || failure) {
+      const std::string& reason = step_error_;
+      for (Member* m : step_) {
+        m->step_tokens = 0;
+        llama_memory_seq_rm(llama_get_memory(ctx_), m->seq, m->pos, -1);
+        if (rc == 2 && !plugin_support::cancelled(m->host_token)) continue;  // again next step
+        m->failure = failure ? failure
+                             : std::make_exception_ptr(
+                                   rc == 2 ? Error{NNWASM_RUNTIME_ERROR,
+                                                   "cancelled by the host: it ran past "
+                                                   "--nn-compute-timeout"}
+                                           : Error{NNWASM_RUNTIME_ERROR,
+                                                   "llama_decode failed (" + std::to_string(rc) +
+                                                       "): " + reason});
+        end_sequence(*m);
+      }
+      step_.clear();
+      return;
+    }
+    for (Member* m : step_) {
+      const int32_t done = std::exchange(m->step_tokens, 0);
+      m->pos += done;
+      m->tokens += done;
+      m->count -= done;
+      if (m->count == 0) {
+        m->expected = true;
+        withdraw(*m);
+      }
+    }
+    step_.clear();
+  }
+
+  const std::shared_ptr<const Weights> weights_;
+  const uint32_t batch_size_, ubatch_size_, parallel_;
+  const int32_t threads_;
+
+  std::mutex mutex_;                   // guards everything below
+  std::condition_variable changed_;    // a request, a step's end, a leader's end
+  bool leading_ = false;               // a thread leads a step or a rebuild
+  llama_context* ctx_ = nullptr;       // used by the leader only
+  uint32_t ctx_cells_ = 0;             // its KV cells
+  uint32_t attached_cells_ = 0;        // the sum of the attached members' cells
+  llama_batch batch_;                  // the step's tokens (batch-size of them)
+  std::vector<Member*> running_;       // by seq id; nullptr: free
+  std::vector<Member*> queue_;         // pending requests, in arrival order
+  std::vector<Member*> step_;          // the requests in the step under way
+  std::vector<int32_t> to_clear_;      // seq ids whose cells are to be cleared
+  std::vector<uint8_t> state_;         // a sequence carried over by rebuild
+  Clock::duration last_step_{};
+  std::string step_error_;             // llama.cpp's reason for a failed decode
+};
+
+std::shared_ptr<Batch> Batch::join(const std::shared_ptr<const Model>& model,
+                                   const Options& options) {
+  const Weights& weights = *model->weights;
+  std::lock_guard lock(weights.batches_mutex);
+  std::erase_if(weights.batches, [](const std::weak_ptr<Batch>& b) { return b.expired(); });
+  for (const std::weak_ptr<Batch>& weak : weights.batches) {
+    if (std::shared_ptr<Batch> batch = weak.lock(); batch && batch->impl_->serves(options)) {
+      return batch;
+    }
+  }
+  std::shared_ptr<Batch> batch(new Batch(model->weights, options));
+  weights.batches.push_back(batch);
+  return batch;
+}
+
+Batch::Batch(std::shared_ptr<const Weights> weights, const Options& options)
+    : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
+Batch::~Batch() = default;
+
+void Batch::attach(Member& member, uint32_t cells) { impl_->attach(member, cells); }
+void Batch::detach(Member& member) noexcept { impl_->detach(member); }
+void Batch::leave(Member& member) noexcept { impl_->leave(member); }
+int32_t Batch::generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
+                        llama_sampler* sampler, void* host_token) {
+  return impl_->generate(member, tokens, count, fresh, sampler, host_token);
+}
+int Batch::pooling_type() { return impl_->pooling_type(); }
+
+}  // namespace nnwasm::llama_backend
