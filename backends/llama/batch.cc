@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -42,14 +43,16 @@ uint32_t parallel_limit(uint32_t batch_size) {
 
 class Batch::Impl {
  public:
-  Impl(std::shared_ptr<const Weights> weights, const Options& options)
+  Impl(std::shared_ptr<const Weights> weights, const Options& options, int32_t threads)
       : weights_(std::move(weights)),
         batch_size_(std::max<uint32_t>(options.batch_size, 1)),
         ubatch_size_(std::min(options.ubatch_size, batch_size_)),
         parallel_(parallel_limit(batch_size_)),
-        // One thread team for every sequence: all the CPUs this process may use.
-        threads_(options.threads > 0 ? std::min(options.threads, plugin_support::cpus_available())
-                                     : plugin_support::cpus_available()),
+        // One thread team for every sequence: all the CPUs this process may use, unless the
+        // model's load config says fewer.
+        threads_(threads > 0 ? std::min(threads, plugin_support::cpus_available())
+                             : plugin_support::cpus_available()),
+        n_vocab_(llama_vocab_n_tokens(weights_->vocab)),
         batch_(llama_batch_init(static_cast<int32_t>(batch_size_), 0, 1)),
         running_(parallel_, nullptr) {
     step_.reserve(parallel_ + 1);
@@ -90,13 +93,11 @@ class Batch::Impl {
     end_sequence(member);
     if (member.attached) attached_cells_ -= member.cells;
     member.attached = false;
-    changed_.notify_all();
   }
 
   void leave(Member& member) noexcept {
     std::lock_guard lock(mutex_);
     end_sequence(member);
-    changed_.notify_all();  // a waiting request may have its seq id
   }
 
   int32_t generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
@@ -107,16 +108,17 @@ class Batch::Impl {
     member.count = count;
     member.sampler = sampler;
     member.host_token = host_token;
+    member.thread = std::this_thread::get_id();
     member.failure = nullptr;
     member.pending = true;
     queue_.push_back(&member);
-    changed_.notify_all();
+    arrived_.notify_one();  // a leader waiting for the sequences of the last step
     while (member.pending) {
       if (!leading_ && step_possible()) {
         run_step(lock);
         continue;
       }
-      changed_.wait_for(lock, kCancelPoll);
+      member.wake.wait_for(lock, kCancelPoll);
       // Cancelled while waiting for a step to take it (not while one decodes it).
       if (member.pending && member.step_tokens == 0 && plugin_support::cancelled(host_token)) {
         withdraw(member);
@@ -135,17 +137,34 @@ class Batch::Impl {
 
  private:
   // The leader holds leading_: no other thread decodes on, or rebuilds, the llama context.
+  // Threads are woken one by one, each for what it waits for (no herd of wake-ups per step).
   struct Leadership {
     explicit Leadership(Impl& impl) : impl(impl) {}
     ~Leadership() {
       impl.leading_ = false;
-      impl.changed_.notify_all();
+      impl.wake_next_leader();
     }
     Impl& impl;
   };
   void lead(std::unique_lock<std::mutex>& lock) {
-    changed_.wait(lock, [this] { return !leading_; });
+    ++rebuilders_waiting_;
+    idle_.wait(lock, [this] { return !leading_; });
+    --rebuilders_waiting_;
     leading_ = true;
+  }
+
+  // Something may let a step run: the first request that can be in one leads it (and a
+  // thread waiting to rebuild the context gets its turn).
+  void wake_next_leader() {
+    if (leading_) return;
+    if (rebuilders_waiting_ > 0) idle_.notify_all();
+    const bool free_seq = std::find(running_.begin(), running_.end(), nullptr) != running_.end();
+    for (Member* m : queue_) {
+      if (m->seq >= 0 || free_seq) {
+        m->wake.notify_one();
+        return;
+      }
+    }
   }
 
   // Whether a step would decode anything: a pending request of a running sequence, or a
@@ -165,12 +184,13 @@ class Batch::Impl {
   // decoding), before the seq id is given to anyone else.
   void end_sequence(Member& member) {
     withdraw(member);
-    member.expected = false;
+    if (std::exchange(member.expected, false)) arrived_.notify_one();  // not waited for now
     if (member.seq < 0) return;
     running_[static_cast<size_t>(member.seq)] = nullptr;
     to_clear_.push_back(member.seq);
     member.seq = -1;
     member.pos = 0;
+    wake_next_leader();  // a request waiting for a seq id may have this one
   }
 
   void withdraw(Member& member) {
@@ -232,17 +252,49 @@ class Batch::Impl {
                        [](const Member* m) { return plugin_support::cancelled(m->host_token); });
   }
 
+  // Greedy sampling without a sampler chain's copy of the vocabulary: the first token of the
+  // highest logit, as llama.cpp's greedy sampler picks it.
+  // Lane by lane (the compiler vectorizes it): each lane keeps its first highest logit; then
+  // the highest of the lanes, the first index among equals.
+  llama_token most_likely(const float* logits) const {
+    constexpr int32_t kLanes = 16;
+    int32_t best = 0, i = 1;
+    if (n_vocab_ >= kLanes) {
+      float top[kLanes];
+      int32_t at[kLanes];
+      for (int32_t j = 0; j < kLanes; ++j) top[j] = logits[at[j] = j];
+      for (i = kLanes; i + kLanes <= n_vocab_; i += kLanes) {
+        for (int32_t j = 0; j < kLanes; ++j) {
+          const bool higher = logits[i + j] > top[j];
+          top[j] = higher ? logits[i + j] : top[j];
+          at[j] = higher ? i + j : at[j];
+        }
+      }
+      best = at[0];
+      for (int32_t j = 1; j < kLanes; ++j) {
+        if (top[j] > logits[best] || (top[j] == logits[best] && at[j] < best)) best = at[j];
+      }
+    }
+    for (; i < n_vocab_; ++i) {
+      if (logits[i] > logits[best]) best = i;
+    }
+    return best;
+  }
+
   // One step, led by the calling thread (`lock` held on entry and exit).
   void run_step(std::unique_lock<std::mutex>& lock) {
     leading_ = true;
     Leadership leading(*this);
-    // The sequences of the last step are back within microseconds: take them in this one.
+    // The sequences of the last step are back within microseconds: take them in this one (not
+    // those of this thread: its other contexts cannot ask while it waits).
     const auto wait =
         std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(last_step_ / 2),
                    kMinWait, kMaxWait);
-    const bool all_back = changed_.wait_until(lock, Clock::now() + wait, [this] {
-      return std::none_of(running_.begin(), running_.end(),
-                          [](const Member* m) { return m != nullptr && m->expected && !m->pending; });
+    const bool all_back = arrived_.wait_until(lock, Clock::now() + wait, [this] {
+      return std::none_of(running_.begin(), running_.end(), [](const Member* m) {
+        return m != nullptr && m->expected && !m->pending &&
+               m->thread != std::this_thread::get_id();
+      });
     });
     if (!all_back) {
       for (Member* m : running_) {
@@ -296,8 +348,10 @@ class Batch::Impl {
       });
       if (rc == 0) {
         for (Member* m : step_) {
-          if (m->logits_index >= 0)
-            m->result = llama_sampler_sample(m->sampler, ctx_, m->logits_index);
+          if (m->logits_index < 0) continue;
+          m->result = m->sampler != nullptr
+                          ? llama_sampler_sample(m->sampler, ctx_, m->logits_index)
+                          : most_likely(llama_get_logits_ith(ctx_, m->logits_index));
         }
       }
     } catch (...) {
@@ -317,6 +371,7 @@ class Batch::Impl {
         m->step_tokens = 0;
         llama_memory_seq_rm(llama_get_memory(ctx_), m->seq, m->pos, -1);
         if (rc == 2 && !plugin_support::cancelled(m->host_token)) continue;  // again next step
+        m->wake.notify_one();
         m->failure = failure ? failure
                              : std::make_exception_ptr(
                                    rc == 2 ? Error{NNWASM_RUNTIME_ERROR,
@@ -338,6 +393,7 @@ class Batch::Impl {
       if (m->count == 0) {
         m->expected = true;
         withdraw(*m);
+        m->wake.notify_one();
       }
     }
     step_.clear();
@@ -346,9 +402,12 @@ class Batch::Impl {
   const std::shared_ptr<const Weights> weights_;
   const uint32_t batch_size_, ubatch_size_, parallel_;
   const int32_t threads_;
+  const int32_t n_vocab_;
 
   std::mutex mutex_;                   // guards everything below
-  std::condition_variable changed_;    // a request, a step's end, a leader's end
+  std::condition_variable arrived_;    // for the leader: a request came, or a sequence left
+  std::condition_variable idle_;       // for rebuilders: no one leads
+  uint32_t rebuilders_waiting_ = 0;
   bool leading_ = false;               // a thread leads a step or a rebuild
   llama_context* ctx_ = nullptr;       // used by the leader only
   uint32_t ctx_cells_ = 0;             // its KV cells
@@ -373,13 +432,13 @@ std::shared_ptr<Batch> Batch::join(const std::shared_ptr<const Model>& model,
       return batch;
     }
   }
-  std::shared_ptr<Batch> batch(new Batch(model->weights, options));
+  std::shared_ptr<Batch> batch(new Batch(model->weights, options, model->options.threads));
   weights.batches.push_back(batch);
   return batch;
 }
 
-Batch::Batch(std::shared_ptr<const Weights> weights, const Options& options)
-    : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
+Batch::Batch(std::shared_ptr<const Weights> weights, const Options& options, int32_t threads)
+    : impl_(std::make_unique<Impl>(std::move(weights), options, threads)) {}
 Batch::~Batch() = default;
 
 void Batch::attach(Member& member, uint32_t cells) { impl_->attach(member, cells); }

@@ -405,6 +405,7 @@ class LlamaContext final : public Context {
           llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab()), o.repeat_last_n,
                                        o.repeat_penalty, o.frequency_penalty, o.presence_penalty));
     }
+    greedy_ = grammar.empty() && llama_sampler_chain_n(chain) == 0 && o.temp <= 0;
     if (o.temp <= 0) {
       llama_sampler_chain_add(chain, llama_sampler_init_greedy());
     } else {
@@ -441,11 +442,11 @@ class LlamaContext final : public Context {
       if (!prompt_decoded_) {
         const llama_token token =
             batch_->generate(*member_, prompt_.data(), static_cast<int32_t>(prompt_.size()), true,
-                             sampler_, host_token_);
+                             chain(), host_token_);
         prompt_decoded_ = true;
         return token;
       }
-      return batch_->generate(*member_, &last_token_, 1, false, sampler_, host_token_);
+      return batch_->generate(*member_, &last_token_, 1, false, chain(), host_token_);
     } catch (...) {
       // The sequence is lost (its step failed or was cancelled): the next compute starts again.
       end_generation();
@@ -453,6 +454,10 @@ class LlamaContext final : public Context {
       throw;
     }
   }
+
+  // What the batch samples with: nothing for plain greedy sampling (the batch takes the most
+  // likely token itself, without the chain's copy of the vocabulary per token).
+  llama_sampler* chain() const { return greedy_ ? nullptr : sampler_; }
 
   // Samples one token: SUCCESS, END_OF_SEQUENCE (an end-of-generation token) or CONTEXT_FULL.
   // Stops after n-predict tokens or a reverse prompt by moving to Phase::Done.
@@ -566,6 +571,7 @@ class LlamaContext final : public Context {
   llama_sampler* sampler_ = nullptr;
   bool context_stale_ = true;
   bool sampler_stale_ = true;
+  bool greedy_ = false;  // sampler_ is greedy alone
 
   std::vector<llama_token> prompt_;
   std::vector<llama_token> scratch_;  // set_prompt's tokens before they replace prompt_

@@ -9,10 +9,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <condition_variable>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../common/compute_thread.h"
@@ -132,17 +134,20 @@ class Batch {
     // The pending request: tokens still to decode, and what samples the token after them.
     const int32_t* tokens = nullptr;  // llama_token
     int32_t count = 0;
-    llama_sampler* sampler = nullptr;
+    llama_sampler* sampler = nullptr;  // nullptr: greedy
     void* host_token = nullptr;  // for cancellation
+    std::thread::id thread;      // that asks
     bool pending = false;
     int32_t step_tokens = 0;    // of them in the step under way (0: not in it)
     int32_t logits_index = -1;  // its row of the step's logits, when the step ends the request
     int32_t result = 0;         // the sampled token
     std::exception_ptr failure;
+    std::condition_variable wake;  // its request is done, or it may lead the next step
   };
 
   // The batch of `model`'s weights for contexts with `options`' batch settings, made when the
-  // first such context attaches.
+  // first such context attaches; its thread count is the model's (load config "threads", or
+  // the CPUs this process may use): a context's own "threads" applies to embeddings only.
   static std::shared_ptr<Batch> join(const std::shared_ptr<const Model>& model,
                                      const Options& options);
   ~Batch();
@@ -157,7 +162,8 @@ class Batch {
   // Ends the member's sequence (if any) and takes its cells out of the count.
   void detach(Member& member) noexcept;
   // Decodes `count` tokens at the end of the member's sequence (a new sequence when `fresh`:
-  // its prompt) and returns the token `sampler` samples after them; blocks until then.
+  // its prompt) and returns the token `sampler` samples after them (nullptr: the most likely
+  // one, greedy); blocks until then.
   int32_t generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
                    llama_sampler* sampler, void* host_token);
   // Ends the member's sequence: its seq id and cells are free for others.
@@ -167,7 +173,7 @@ class Batch {
   int pooling_type();
 
  private:
-  Batch(std::shared_ptr<const Weights> weights, const Options& options);
+  Batch(std::shared_ptr<const Weights> weights, const Options& options, int32_t threads);
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -17,6 +17,7 @@
 //   L_steps_ok: <compute_single calls that returned 0>
 //   L_text: <hex of get_output(ctx, 0)>
 //   L_metadata: <get_output(ctx, 1) verbatim>
+//   L_piece_ns: <CLOCK_MONOTONIC when that call returned> (one per L_piece line)
 //   L_first_ns, L_end_ns: <CLOCK_MONOTONIC after the first call, and after the last>
 // Exit 1 (with FAIL: on stderr) when a call other than the generation itself fails.
 #include <stdint.h>
@@ -95,12 +96,14 @@ static void stream(graph_execution_context ctx, const char* label, int max_steps
   long long first_ns = 0;
   for (int step = 0; step < max_steps; ++step) {
     err = wasi_nn_compute_single(ctx);
-    if (step == 0) first_ns = now_ns();
+    const long long returned_ns = now_ns();
+    if (step == 0) first_ns = returned_ns;
     // A piece exists for successful steps and for the step that ends the sequence (100).
     if (err == WASI_NN_SUCCESS || err == WASI_NN_END_OF_SEQUENCE) {
       uint8_t* piece;
       uint32_t size = read_output(wasi_nn_get_output_single, "get_output_single", ctx, 0, &piece);
       print_hex(label, "piece", piece, size);
+      printf("%s_piece_ns: %lld\n", label, returned_ns);
       free(piece);
     }
     if (err != WASI_NN_SUCCESS) break;

@@ -1,10 +1,11 @@
 // LLM guests through the nnwasm binary (Wasm -> WASI-NN -> llama plugin) against llama.cpp
 // called directly (llama_reference.h): greedy text byte for byte via compute and via streaming,
 // n-predict, the LLM error codes, the named model's life cycle, two instances sharing one model,
-// and the llm-stream example. Guests: tests/guests/llm_generate.c, llm_lifecycle.c.
+// the llm-stream example, and up to eight instances whose generations are batched together. Guests: tests/guests/llm_generate.c, llm_lifecycle.c.
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <string>
@@ -484,6 +485,170 @@ TEST(LlamaWasmHostOutput, EnableLogAppliesToTheContextThatAsksForIt) {
       << r.err;
   // Context A makes a new llama context too, which llama.cpp would log: A did not ask.
   EXPECT_EQ(r.err.substr(quiet).find(kLine), std::string::npos) << r.err;
+}
+
+// ---- continuous batching: instances streaming from one named model at once ----
+
+// nnwasm_test_instances N llm_generate --vary GUEST_ARGS: the stdout of each instance, in order
+// (a guest argument "a|b" is a for even instances, b for odd ones); every one must exit 0.
+std::vector<std::string> run_instances(int n, const std::vector<std::string>& guest_args,
+                                       const std::vector<std::string>& host_options = {}) {
+  std::vector<std::string> argv{NNWASM_TEST_INSTANCES, std::to_string(n),
+                                guest_path("llm_generate"), "--nn-preload", preload(),
+                                "--nn-backend-dir", plugin_dir()};
+  argv.insert(argv.end(), host_options.begin(), host_options.end());
+  argv.insert(argv.end(), {"--print-output", "--vary"});
+  argv.insert(argv.end(), guest_args.begin(), guest_args.end());
+  ProcessResult r = run_process(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<std::string> outputs;
+  for (int i = 0; i < n; ++i) {
+    const std::string header = "=== instance " + std::to_string(i) + " exit 0\n";
+    const size_t begin = r.out.find(header);
+    if (begin == std::string::npos) {
+      ADD_FAILURE() << "instance " << i << " did not exit 0:\n" << r.out << r.err;
+      outputs.emplace_back();
+      continue;
+    }
+    const size_t end = r.out.find("=== instance ", begin + header.size());
+    outputs.push_back(r.out.substr(begin + header.size(), end - begin - header.size()));
+  }
+  return outputs;
+}
+
+std::vector<long long> piece_times(const std::string& out, const std::string& label) {
+  std::vector<long long> times;
+  for (const std::string& t : fields(out, label + "_piece_ns")) times.push_back(std::stoll(t));
+  return times;
+}
+
+TEST(LlamaWasmBatching, TwoFourAndEightGuestsStreamingAtOnceEachGetTheirAloneText) {
+  // Two prompts of different lengths, so sequences of unequal positions share every step.
+  const ReferenceResult refs[2] = {reference(params(kPrompt, 48)),
+                                   reference(params(kOtherPrompt, 48))};
+  const std::string meta = metadata(params(kPrompt, 48));
+  for (int n : {2, 4, 8}) {
+    const std::vector<std::string> outs =
+        run_instances(n, {"default", "stream", kPrompt + "|" + kOtherPrompt, meta});
+    for (int i = 0; i < static_cast<int>(outs.size()); ++i) {
+      expect_stream_matches(outs[i], "stream", refs[i % 2], 100);
+      EXPECT_EQ(fields(outs[i], "stream_piece").size(), 49u) << n << " guests, instance " << i;
+    }
+  }
+}
+
+TEST(LlamaWasmBatching, SequencesThatEndLeaveWithoutDisturbingTheOthers) {
+  // Instance 0 fills its 32-token context (101), 1 stops after 5 tokens, 2 ends on the EOS
+  // token its grammar forces, 3 generates 48: all in the same steps.
+  const ReferenceResult full = reference(params(kPrompt, -1, 32));
+  ASSERT_TRUE(full.context_full);
+  const ReferenceResult five = reference(params(kOtherPrompt, 5));
+  const ReferenceResult long_run = reference(params(kOtherPrompt, 48));
+  const std::string grammar_meta =
+      "{\"n-predict\":40,\"temp\":0,\"grammar\":\"root ::= \\\"yes, yes\\\"\"}";
+  const std::vector<std::string> outs = run_instances(
+      4, {"default", "stream", kPrompt + "|" + kOtherPrompt + "|Say it:|" + kOtherPrompt,
+          metadata(params(kPrompt, -1, 32)) + "|" + metadata(params(kOtherPrompt, 5)) + "|" +
+              grammar_meta + "|" + metadata(params(kOtherPrompt, 48))});
+  ASSERT_EQ(outs.size(), 4u);
+  expect_stream_matches(outs[0], "stream", full, 101);
+  expect_stream_matches(outs[1], "stream", five, 100);
+  EXPECT_EQ(unhex(field(outs[2], "stream_text")), "yes, yes");
+  EXPECT_EQ(field(outs[2], "stream_rc"), "100");
+  expect_stream_matches(outs[3], "stream", long_run, 100);
+}
+
+TEST(LlamaWasmBatching, AGuestJoiningRunningStreamsGetsItsFirstTokenWhileTheyStream) {
+  // Three guests stream 160 tokens; the fourth starts 40 ms later and streams 16.
+  const ReferenceResult long_run = reference(params(kPrompt, 160));
+  const ReferenceResult late = reference(params(kOtherPrompt, 16));
+  const std::vector<std::string> outs = run_instances(
+      4, {"default", "stream|stream|stream|late", kPrompt + "|" + kPrompt + "|" + kPrompt + "|" +
+                                                       kOtherPrompt,
+          metadata(params(kPrompt, 160)) + "|" + metadata(params(kPrompt, 160)) + "|" +
+              metadata(params(kPrompt, 160)) + "|" + metadata(params(kOtherPrompt, 16))});
+  ASSERT_EQ(outs.size(), 4u);
+  for (int i = 0; i < 3; ++i) expect_stream_matches(outs[i], "stream", long_run, 100);
+  expect_stream_matches(outs[3], "stream", late, 100);
+  // The newcomer's whole stream lies within the others': it did not wait for them to end, and
+  // they went on streaming while its prompt was decoded.
+  const std::vector<long long> joined = piece_times(outs[3], "stream");
+  ASSERT_FALSE(joined.empty());
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<long long> running = piece_times(outs[i], "stream");
+    ASSERT_GT(running.size(), 2u);
+    EXPECT_LT(running.front(), joined.front()) << "instance " << i << " started after the late one";
+    EXPECT_GT(running.back(), joined.back()) << "instance " << i << " ended before the late one";
+  }
+}
+
+TEST(LlamaWasmBatching, FinalizingAContextMidStreamLeavesTheOthersIntact) {
+  // Instance 0 finalizes its context after 5 tokens (its sequence leaves mid-batch), then
+  // streams the prompt again in a new context; the others stream throughout.
+  const ReferenceResult ref = reference(params(kPrompt, 48));
+  const std::vector<std::string> outs =
+      run_instances(4, {"default", "drop|stream", kPrompt, metadata(params(kPrompt, 48))});
+  ASSERT_EQ(outs.size(), 4u);
+  const std::vector<std::string> dropped = fields(outs[0], "dropped_piece");
+  ASSERT_EQ(dropped.size(), 5u);
+  for (size_t i = 0; i < dropped.size(); ++i) EXPECT_EQ(unhex(dropped[i]), ref.pieces[i]) << i;
+  for (const std::string& out : outs) expect_stream_matches(out, "stream", ref, 100);
+}
+
+TEST(LlamaWasmBatching, SeededSamplingGivesEachSequenceTheTextItGetsAlone) {
+  const std::string meta[2] = {
+      "{\"n-predict\":32,\"temp\":0.9,\"top-k\":50,\"seed\":1234,\"ctx-size\":256}",
+      "{\"n-predict\":32,\"temp\":1.2,\"seed\":77,\"repeat-penalty\":1.1,\"ctx-size\":512}"};
+  const std::string prompts[2] = {kPrompt, kOtherPrompt};
+  std::string alone[2];
+  for (int k = 0; k < 2; ++k) {
+    ProcessResult r = run_generate("stream", prompts[k], meta[k]);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    alone[k] = field(r.out, "stream_text");
+    ASSERT_GT(alone[k].size(), 16u);
+  }
+  ASSERT_NE(alone[0], alone[1]);
+  const std::vector<std::string> outs =
+      run_instances(4, {"default", "stream", prompts[0] + "|" + prompts[1], meta[0] + "|" + meta[1]});
+  for (size_t i = 0; i < outs.size(); ++i) {
+    EXPECT_EQ(field(outs[i], "stream_text"), alone[i % 2]) << "instance " << i;
+  }
+}
+
+TEST(LlamaWasmBatching, BeyondTheParallelCapSequencesWaitForAFreeOne) {
+  // llama.parallel=1: one sequence at a time, so a guest's first token comes only after the
+  // one running has taken its last (it leaves when it reaches n-predict) - and each text is
+  // still its own.
+  const ReferenceResult refs[2] = {reference(params(kPrompt, 24)),
+                                   reference(params(kOtherPrompt, 24))};
+  const std::vector<std::string> outs =
+      run_instances(3, {"default", "stream", kPrompt + "|" + kOtherPrompt,
+                        metadata(params(kPrompt, 24))},
+                    {"--nn-backend-option", "llama.parallel=1"});
+  ASSERT_EQ(outs.size(), 3u);
+  std::vector<std::vector<long long>> times;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    expect_stream_matches(outs[i], "stream", refs[i % 2], 100);
+    times.push_back(piece_times(outs[i], "stream"));
+    ASSERT_EQ(times.back().size(), 25u) << outs[i];
+  }
+  std::sort(times.begin(), times.end());
+  // The 24th token (the last before the end code) is taken before the next sequence's first.
+  for (size_t i = 1; i < times.size(); ++i) EXPECT_GT(times[i].front(), times[i - 1][23]);
+}
+
+TEST(LlamaWasmBatching, TheParallelOptionIsCheckedAndPassedToTheBackend) {
+  ProcessResult bad = run_generate("stream", kPrompt, metadata(params(kPrompt, 4)), "{}",
+                                   {"--nn-llama-parallel", "0"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--nn-llama-parallel"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("expected a whole number greater than 0, got '0'"), std::string::npos)
+      << bad.err;
+  const ReferenceResult ref = reference(params(kPrompt, 4));
+  ProcessResult one = run_generate("stream", kPrompt, metadata(params(kPrompt, 4)), "{}",
+                                   {"--nn-llama-parallel", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.out << one.err;
+  expect_stream_matches(one.out, "stream", ref, 100);
 }
 
 }  // namespace
