@@ -19,6 +19,12 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   llama.cpp called directly (llama_native_bench): generation tokens/s and time to first token,
   best and median of 7 alternated processes x 10 generations; and the peak RSS of 4 instances
   sharing the model vs 1.
+- llama batching: N = 1, 2, 4, 8 instances of that streaming guest in one process
+  (nnwasm_bench_instances), their generations decoded together in one batch: aggregate tokens/s
+  (the sum of the instances' rates) vs llama.cpp's llama-batched-bench (built from the same
+  source) decoding N sequences of 128 tokens on the same threads, with a unified KV cache as
+  the backend's (-kvu) and with one per sequence (its default); and the time to first token of a
+  guest that joins 4 running streams vs one alone.
 - NNRPC: the same llama streaming guest and the digits guest with their models on `nnwasm serve`
   (`--nn-rpc-uri`), over a unix socket and loopback TCP, vs the same guests with the models
   local: tokens/s with Generate (the default against nnwasm servers) and with one round trip
@@ -164,6 +170,7 @@ def nn_benchmarks():
     print(f"{'peak RSS 8 instances (MiB)':<28}{rss[8]:>12.0f}{'':>12}{rss[8] / rss[1]:>8.2f}")
     print(f"{'  per extra instance (MiB)':<28}{(rss[8] - rss[1]) / 7:>12.1f}")
     llama_benchmarks(models)
+    batching_benchmarks(models)
     rpc_benchmarks(models)
     isolation_benchmarks(models)
     soak_benchmarks(models)
@@ -225,6 +232,66 @@ def llama_benchmarks(models):
     print(f"{'peak RSS 1 llama inst (MiB)':<28}{rss[1]:>12.0f}")
     print(f"{'peak RSS 4 llama inst (MiB)':<28}{rss[4]:>12.0f}{'':>12}{rss[4] / rss[1]:>8.2f}")
     print(f"{'  per extra instance (MiB)':<28}{(rss[4] - rss[1]) / 3:>12.1f}")
+
+
+BATCH_SIZES = (1, 2, 4, 8)
+
+
+def batched_bench(model, extra):
+    """llama-batched-bench's S_TG tokens/s by sequence count: 128 tokens each after a 20-token
+    prompt (as LLAMA_PROMPT), on the CPUs this process may use."""
+    out = run([os.path.join(native, "llama_batched_bench"), "-m", model, "-c", "4096", "-npp", "20",
+               "-ntg", LLAMA_TOKENS, "-npl", ",".join(map(str, BATCH_SIZES)),
+               "-t", str(len(os.sched_getaffinity(0))), *extra])
+    rates = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 10 and cells[2].isdigit():
+            rates[int(cells[2])] = float(cells[7])
+    return rates
+
+
+def batching_benchmarks(models):
+    model = os.path.join(models, "tiny-llama.gguf")
+    tool = os.path.join(native, "llama_batched_bench")
+    if not os.path.exists(tool) or not os.path.exists(os.path.join(build, "backends", "libnnwasm-llama.so")):
+        print(f"{'llama batching':<28}skipped: llama_batched_bench or the llama backend not built")
+        return
+    instances = os.path.join(native, "nnwasm_bench_instances")
+    guest = os.path.join(guests, "bench_llm_stream.wasm")
+    preload = "default:GGML:CPU:" + model
+
+    def per_instance(n, *args):
+        out = run([instances, str(n), guest, "--nn-preload", preload, "--print-output", "--vary",
+                   "default", LLAMA_PROMPT, *args])
+        return out.split("=== instance ")[1:]
+
+    # Alternated, 3 rounds; the median of each side's rounds.
+    ours = {n: [] for n in BATCH_SIZES}
+    unified = {n: [] for n in BATCH_SIZES}
+    separate = {n: [] for n in BATCH_SIZES}
+    for _ in range(3):
+        for n in BATCH_SIZES:
+            ours[n].append(sum(field(o, "tokens_per_s:") for o in per_instance(n, LLAMA_TOKENS, "5")))
+        for n, rate in batched_bench(model, ["-kvu"]).items():
+            unified[n].append(rate)
+        for n, rate in batched_bench(model, []).items():
+            separate[n].append(rate)
+    print(f"{'':<28}{'':>12}{'-kvu':>12}{'ratio':>8}{'default':>12}{'ratio':>8}")
+    for n in BATCH_SIZES:
+        mine, kvu, own = (statistics.median(v[n]) if v[n] else float("nan")
+                          for v in (ours, unified, separate))
+        label = f"llama {n} streams agg tok/s"
+        print(f"{label:<28}{mine:>12.1f}{kvu:>12.1f}{mine / kvu:>8.3f}{own:>12.1f}{mine / own:>8.3f}")
+    # A guest joining 4 streams of 400 tokens: its 10 timed generations of 16 tokens run while
+    # they stream; its median time to first token vs the same guest alone.
+    joined, alone = [], []
+    for _ in range(3):
+        outs = per_instance(5, "400|400|400|400|16", "2|2|2|2|10")
+        joined.append(field(outs[4], "ttft_ms:"))
+        alone.append(field(per_instance(1, "16", "10")[0], "ttft_ms:"))
+    j, a = statistics.median(joined), statistics.median(alone)
+    print(f"{'llama join 4 streams TTFT ms':<28}{j:>12.3f}{a:>12.3f}{j / a:>8.2f}   (vs alone)")
 
 
 def start_server(uri, models, *extra):

@@ -23,8 +23,12 @@ using Clock = std::chrono::steady_clock;
 // these bounds. A guest that streams is back within microseconds; one that is not (slow work
 // between tokens) costs the others this once, then is not waited for until it asks again.
 constexpr std::chrono::microseconds kMinWait{50}, kMaxWait{2000};
-// A request waiting for a free sequence looks at its cancellation this often.
+// A request waiting for a free sequence looks at its cancellation (and for a sequence to swap
+// out) this often.
 constexpr std::chrono::milliseconds kCancelPoll{20};
+// A sequence whose guest has not asked for its next token for this long gives its seq id to a
+// waiting one: its KV cells are kept in host memory until it asks again.
+constexpr std::chrono::milliseconds kSwapOutIdle{100};
 
 constexpr uint32_t kDefaultParallel = 8;
 
@@ -50,8 +54,7 @@ class Batch::Impl {
         parallel_(parallel_limit(batch_size_)),
         // One thread team for every sequence: all the CPUs this process may use, unless the
         // model's load config says fewer.
-        threads_(threads > 0 ? std::min(threads, plugin_support::cpus_available())
-                             : plugin_support::cpus_available()),
+        threads_(threads_for(threads)),
         n_vocab_(llama_vocab_n_tokens(weights_->vocab)),
         batch_(llama_batch_init(static_cast<int32_t>(batch_size_), 0, 1)),
         running_(parallel_, nullptr) {
@@ -104,6 +107,9 @@ class Batch::Impl {
                    llama_sampler* sampler, void* host_token) {
     std::unique_lock lock(mutex_);
     if (fresh) end_sequence(member);
+    if (!fresh && member.seq < 0 && member.saved.empty()) {
+      throw Error{NNWASM_RUNTIME_ERROR, "the sequence ended: start again from the prompt"};
+    }
     member.tokens = tokens;
     member.count = count;
     member.sampler = sampler;
@@ -158,7 +164,7 @@ class Batch::Impl {
   void wake_next_leader() {
     if (leading_) return;
     if (rebuilders_waiting_ > 0) idle_.notify_all();
-    const bool free_seq = std::find(running_.begin(), running_.end(), nullptr) != running_.end();
+    const bool free_seq = seat_available();
     for (Member* m : queue_) {
       if (m->seq >= 0 || free_seq) {
         m->wake.notify_one();
@@ -168,11 +174,77 @@ class Batch::Impl {
   }
 
   // Whether a step would decode anything: a pending request of a running sequence, or a
-  // newcomer and a free seq id for it.
+  // newcomer and a seq id for it.
   bool step_possible() const {
-    const bool free_seq = std::find(running_.begin(), running_.end(), nullptr) != running_.end();
+    const bool free_seq = seat_available();
     return std::any_of(queue_.begin(), queue_.end(),
                        [&](const Member* m) { return m->seq >= 0 || free_seq; });
+  }
+
+  // A seq id is free, or held by a sequence idle long enough to be swapped out.
+  bool seat_available() const {
+    return std::find(running_.begin(), running_.end(), nullptr) != running_.end() ||
+           swap_out_candidate() != nullptr;
+  }
+
+  // The running sequence idle longest, if that is kSwapOutIdle or more.
+  Member* swap_out_candidate() const {
+    const auto cutoff = Clock::now() - kSwapOutIdle;
+    Member* oldest = nullptr;
+    for (Member* m : running_) {
+      if (m != nullptr && !m->pending && m->last_active <= cutoff &&
+          (oldest == nullptr || m->last_active < oldest->last_active)) {
+        oldest = m;
+      }
+    }
+    return oldest;
+  }
+
+  // Gives `member` a seq id (its KV cells restored when it was swapped out), swapping an idle
+  // sequence out if none is free. False when it must wait; throws when its cells cannot be
+  // restored. Leader only, no decode under way.
+  bool seat(Member& member) {
+    auto slot = std::find(running_.begin(), running_.end(), nullptr);
+    if (slot == running_.end()) {
+      Member* idle = swap_out_candidate();
+      if (idle == nullptr || !swap_out(*idle)) return false;
+      slot = running_.begin() + member_seq(*idle);
+      idle->seq = -1;
+      *slot = nullptr;
+    }
+    const auto seq = static_cast<int32_t>(slot - running_.begin());
+    if (!member.saved.empty()) {
+      clear_llama_error();
+      const size_t n = llama_state_seq_set_data(ctx_, member.saved.data(), member.saved.size(), seq);
+      std::vector<uint8_t>().swap(member.saved);
+      if (n == 0) {
+        llama_memory_seq_rm(llama_get_memory(ctx_), seq, -1, -1);
+        throw Error{NNWASM_RUNTIME_ERROR,
+                    "the sequence's KV cells, kept in host memory while it was idle, cannot be "
+                    "restored: " + llama_reason()};
+      }
+    }
+    *slot = &member;
+    member.seq = seq;
+    return true;
+  }
+
+  static size_t member_seq(const Member& m) { return static_cast<size_t>(m.seq); }
+
+  // Copies an idle sequence's KV cells to host memory and frees them (false: it stays).
+  bool swap_out(Member& member) {
+    clear_llama_error();
+    member.saved.resize(llama_state_seq_get_size(ctx_, member.seq));
+    const size_t n =
+        llama_state_seq_get_data(ctx_, member.saved.data(), member.saved.size(), member.seq);
+    if (n == 0) {
+      std::vector<uint8_t>().swap(member.saved);
+      return false;
+    }
+    member.saved.resize(n);
+    llama_memory_seq_rm(llama_get_memory(ctx_), member.seq, -1, -1);
+    member.expected = false;
+    return true;
   }
 
   uint32_t running_count() const {
@@ -185,11 +257,12 @@ class Batch::Impl {
   void end_sequence(Member& member) {
     withdraw(member);
     if (std::exchange(member.expected, false)) arrived_.notify_one();  // not waited for now
+    std::vector<uint8_t>().swap(member.saved);
+    member.pos = 0;
     if (member.seq < 0) return;
-    running_[static_cast<size_t>(member.seq)] = nullptr;
+    running_[member_seq(member)] = nullptr;
     to_clear_.push_back(member.seq);
     member.seq = -1;
-    member.pos = 0;
     wake_next_leader();  // a request waiting for a seq id may have this one
   }
 
@@ -303,14 +376,18 @@ class Batch::Impl {
     }
     if (queue_.empty()) return;  // withdrawn meanwhile
     clear_sequences();
-    // Newcomers get free seq ids, in arrival order; the rest wait for one.
-    for (Member* m : queue_) {
+    // Newcomers (and sequences swapped out) get seq ids, in arrival order; the rest wait.
+    for (size_t i = 0; i < queue_.size(); ++i) {
+      Member* m = queue_[i];
       if (m->seq >= 0) continue;
-      auto free_seq = std::find(running_.begin(), running_.end(), nullptr);
-      if (free_seq == running_.end()) break;
-      *free_seq = m;
-      m->seq = static_cast<int32_t>(free_seq - running_.begin());
-      m->pos = 0;
+      try {
+        if (!seat(*m)) break;
+      } catch (...) {
+        m->failure = std::current_exception();
+        end_sequence(*m);  // withdraws it from queue_
+        m->wake.notify_one();
+        --i;
+      }
     }
     // One token of each running sequence first, then prompt chunks in what is left.
     batch_.n_tokens = 0;
@@ -392,6 +469,7 @@ class Batch::Impl {
       m->count -= done;
       if (m->count == 0) {
         m->expected = true;
+        m->last_active = Clock::now();
         withdraw(*m);
         m->wake.notify_one();
       }

@@ -288,10 +288,7 @@ class LlamaContext final : public Context {
     return kv + tokens * (vocab + 16 * embd) * 4 + vocab * 4;
   }
 
-  // Never more threads than CPUs this process may use: more only contend.
-  int32_t threads() const {
-    return options_.threads > 0 ? std::min(options_.threads, cpus_available()) : cpus_available();
-  }
+  int32_t threads() const { return threads_for(options_.threads); }
   int32_t threads_batch() const {
     return options_.threads_batch > 0 ? options_.threads_batch : threads();
   }

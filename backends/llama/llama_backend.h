@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -29,6 +31,12 @@ namespace nnwasm::llama_backend {
 
 using plugin_support::cpus_available;
 using plugin_support::Error;
+
+// A "threads" setting (0: unset) as llama.cpp threads: never more than the CPUs this process
+// may use (more only contend), all of them when unset.
+inline int32_t threads_for(int32_t asked) {
+  return asked > 0 ? std::min(asked, cpus_available()) : cpus_available();
+}
 
 // ---- devices, format, logging (model.cc) ----
 
@@ -143,6 +151,8 @@ class Batch {
     int32_t result = 0;         // the sampled token
     std::exception_ptr failure;
     std::condition_variable wake;  // its request is done, or it may lead the next step
+    std::chrono::steady_clock::time_point last_active;  // when its last request was done
+    std::vector<uint8_t> saved;  // its KV cells while swapped out (seq -1, pos > 0)
   };
 
   // The batch of `model`'s weights for contexts with `options`' batch settings, made when the

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -370,6 +371,47 @@ TEST_F(RpcServerTest, StreamingPerTokenAndWithGenerateGiveTheSameText) {
   ASSERT_TRUE(reader->Finish().ok());
   EXPECT_EQ(last, 100u);
   EXPECT_EQ(generated, per_token);
+}
+
+
+TEST_F(RpcServerTest, ConcurrentGeneratesOnOneModelEachGetTheTextTheyGetAlone) {
+  // Four clients stream at once from the one model (their steps batched in the server's llama
+  // backend); each text must be what the same request gives alone.
+  const std::string prompts[2] = {"Once upon a time", "The three primary colours are"};
+  const std::string meta = R"({"n-predict":40,"temp":0,"ctx-size":256})";
+  auto generate = [&](const std::string& prompt, std::string* text, uint32_t* last) {
+    const uint32_t ctx = context_of("tiny");
+    ASSERT_TRUE(set_prompt(ctx, prompt, meta));
+    grpc::ClientContext c;
+    v1::GenerateRequest request;
+    request.set_ctx_handle(ctx);
+    auto reader = nnwasm->Generate(&c, request);
+    v1::GeneratePiece piece;
+    while (reader->Read(&piece)) {
+      *text += piece.piece();
+      *last = piece.code();
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+  };
+  std::string alone[2];
+  for (int k = 0; k < 2; ++k) {
+    uint32_t last = 0;
+    generate(prompts[k], &alone[k], &last);
+    EXPECT_EQ(last, 100u);
+    ASSERT_FALSE(alone[k].empty());
+  }
+  ASSERT_NE(alone[0], alone[1]);
+  std::string texts[4];
+  uint32_t lasts[4] = {};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] { generate(prompts[i % 2], &texts[i], &lasts[i]); });
+  }
+  for (std::thread& t : clients) t.join();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(texts[i], alone[i % 2]) << "client " << i;
+    EXPECT_EQ(lasts[i], 100u) << "client " << i;
+  }
 }
 
 }  // namespace

@@ -637,6 +637,28 @@ TEST(LlamaWasmBatching, BeyondTheParallelCapSequencesWaitForAFreeOne) {
   for (size_t i = 1; i < times.size(); ++i) EXPECT_GT(times[i].front(), times[i - 1][23]);
 }
 
+TEST(LlamaWasmBatching, AnIdleSequenceIsSwappedOutForAWaitingOneAndBackIn) {
+  // One seat (llama.parallel=1): instance 0 takes it, rests 300 ms after its third token;
+  // instance 1, waiting, gets the seat once 0 has been idle 100 ms, streams to its end during
+  // the rest, and 0 then goes on from where it was (its KV cells back from host memory).
+  const ReferenceResult first = reference(params(kPrompt, 24));
+  const ReferenceResult second = reference(params(kOtherPrompt, 12));
+  const std::vector<std::string> outs = run_instances(
+      2, {"default", "pause|late", kPrompt + "|" + kOtherPrompt,
+          metadata(params(kPrompt, 24)) + "|" + metadata(params(kOtherPrompt, 12))},
+      {"--nn-backend-option", "llama.parallel=1"});
+  ASSERT_EQ(outs.size(), 2u);
+  expect_stream_matches(outs[0], "stream", first, 100);
+  expect_stream_matches(outs[1], "stream", second, 100);
+  const std::vector<long long> paused = piece_times(outs[0], "stream");
+  const std::vector<long long> joined = piece_times(outs[1], "stream");
+  ASSERT_EQ(paused.size(), 25u);
+  ASSERT_EQ(joined.size(), 13u);
+  EXPECT_GT(joined.front(), paused[2]);
+  EXPECT_LT(joined.back(), paused[3]) << "the waiting guest did not stream while the seat's "
+                                         "holder was idle";
+}
+
 TEST(LlamaWasmBatching, TheParallelOptionIsCheckedAndPassedToTheBackend) {
   ProcessResult bad = run_generate("stream", kPrompt, metadata(params(kPrompt, 4)), "{}",
                                    {"--nn-llama-parallel", "0"});
