@@ -47,17 +47,14 @@ uint32_t parallel_limit(uint32_t batch_size) {
 
 class Batch::Impl {
  public:
-  Impl(std::shared_ptr<const Weights> weights, const Options& options, int32_t threads)
+  Impl(std::shared_ptr<const Weights> weights, const Options& options)
       : weights_(std::move(weights)),
         batch_size_(std::max<uint32_t>(options.batch_size, 1)),
         ubatch_size_(std::min(options.ubatch_size, batch_size_)),
         parallel_(parallel_limit(batch_size_)),
-        // One thread team for every sequence: all the CPUs this process may use, unless the
-        // model's load config says fewer.
-        threads_(threads_for(threads)),
         n_vocab_(llama_vocab_n_tokens(weights_->vocab)),
         batch_(llama_batch_init(static_cast<int32_t>(batch_size_), 0, 1)),
-        running_(parallel_, nullptr) {
+        running_(1, nullptr) {
     step_.reserve(parallel_ + 1);
     queue_.reserve(parallel_ * 2);
   }
@@ -83,10 +80,20 @@ class Batch::Impl {
     if (wanted > UINT32_MAX) {
       throw Error{NNWASM_TOO_LARGE, "the batch would need over 2^32 KV cells"};
     }
-    if (ctx_ == nullptr || ctx_cells_ < wanted || (running_count() == 0 && ctx_cells_ > wanted)) {
-      rebuild(static_cast<uint32_t>(wanted));  // throws with nothing changed
+    // One seat while one context is attached: llama.cpp checks every decode's batch against all
+    // 256 possible sequences of a unified KV cache (about 9% of a single stream's time on the
+    // tiny model), against one of a context with one sequence.
+    const uint32_t members = attached_members_ + (member.attached ? 0 : 1);
+    const uint32_t seats = members > 1 ? parallel_ : 1;
+    const uint32_t running = running_count();
+    if (ctx_ == nullptr || ctx_cells_ < wanted || (running == 0 && ctx_cells_ > wanted) ||
+        seats > running_.size() || (seats < running_.size() && running <= seats)) {
+      // Never smaller while sequences run (their cells are carried over).
+      const uint64_t size = running > 0 ? std::max<uint64_t>(wanted, ctx_cells_) : wanted;
+      rebuild(static_cast<uint32_t>(size), seats);  // throws with nothing changed
     }
     attached_cells_ = static_cast<uint32_t>(others + cells);
+    attached_members_ = members;
     member.cells = cells;
     member.attached = true;
   }
@@ -94,13 +101,22 @@ class Batch::Impl {
   void detach(Member& member) noexcept {
     std::lock_guard lock(mutex_);
     end_sequence(member);
-    if (member.attached) attached_cells_ -= member.cells;
+    if (member.attached) {
+      attached_cells_ -= member.cells;
+      --attached_members_;
+    }
     member.attached = false;
   }
 
   void leave(Member& member) noexcept {
     std::lock_guard lock(mutex_);
     end_sequence(member);
+  }
+
+  void set_threads(Member& member, int32_t threads, int32_t threads_batch) {
+    std::lock_guard lock(mutex_);
+    member.threads = threads;
+    member.threads_batch = threads_batch;
   }
 
   int32_t generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
@@ -272,16 +288,19 @@ class Batch::Impl {
     queue_.erase(std::remove(queue_.begin(), queue_.end(), &member), queue_.end());
   }
 
-  // A llama context with `cells` KV cells in all (unified: any sequence may use any cell), the
-  // running sequences' cells copied over. The old one stays when the new one cannot be made.
-  void rebuild(uint32_t cells) {
+  // A llama context with `cells` KV cells in all (unified: any sequence may use any cell) and
+  // `seats` sequences, the running sequences' cells copied over (to seat 0 when there is one
+  // seat; the caller leaves at most `seats` running). The old one stays when the new one cannot
+  // be made.
+  void rebuild(uint32_t cells, uint32_t seats) {
     llama_context_params p = llama_context_default_params();
     p.n_ctx = std::max<uint32_t>(cells, 1);
     p.n_batch = batch_size_;
     p.n_ubatch = ubatch_size_;
-    p.n_seq_max = parallel_;
-    p.kv_unified = true;
-    p.n_threads = p.n_threads_batch = threads_;
+    p.n_seq_max = seats;
+    p.kv_unified = seats > 1;
+    p.n_threads = threads_;
+    p.n_threads_batch = threads_batch_;
     p.no_perf = true;
     p.abort_callback = [](void* impl) { return static_cast<Impl*>(impl)->step_cancelled(); };
     p.abort_callback_data = this;
@@ -292,23 +311,35 @@ class Batch::Impl {
                                             std::to_string(p.n_ctx) +
                                             " KV cells for the batch: " + llama_reason()};
     }
+    // Where each running sequence sits in the new context.
+    std::vector<Member*> seated(seats, nullptr);
+    for (Member* m : running_) {
+      if (m == nullptr) continue;
+      const size_t at = seats == 1 ? 0 : member_seq(*m);
+      seated[at] = m;
+    }
     if (ctx_ != nullptr) {
       clear_sequences();
-      for (Member* m : running_) {
+      for (size_t at = 0; at < seated.size(); ++at) {
+        const Member* m = seated[at];
         if (m == nullptr || m->pos == 0) continue;
         state_.resize(llama_state_seq_get_size(ctx_, m->seq));
         const size_t n = llama_state_seq_get_data(ctx_, state_.data(), state_.size(), m->seq);
-        if (n == 0 || llama_state_seq_set_data(fresh, state_.data(), n, m->seq) != n) {
+        if (n == 0 ||
+            llama_state_seq_set_data(fresh, state_.data(), n, static_cast<int32_t>(at)) != n) {
           llama_free(fresh);
           throw Error{NNWASM_RUNTIME_ERROR,
-                      "cannot carry a running sequence over to a larger KV cache: " +
+                      "cannot carry a running sequence over to a new KV cache: " +
                           llama_reason()};
         }
       }
       llama_free(ctx_);
-      state_.clear();
-      state_.shrink_to_fit();
+      std::vector<uint8_t>().swap(state_);
     }
+    for (size_t at = 0; at < seated.size(); ++at) {
+      if (seated[at] != nullptr) seated[at]->seq = static_cast<int32_t>(at);
+    }
+    running_.swap(seated);
     ctx_ = fresh;
     ctx_cells_ = llama_n_ctx(fresh);
   }
@@ -323,6 +354,21 @@ class Batch::Impl {
   bool step_cancelled() const {
     return std::any_of(step_.begin(), step_.end(),
                        [](const Member* m) { return plugin_support::cancelled(m->host_token); });
+  }
+
+  // One team of ggml threads decodes for every sequence: as many as the step's sequences ask
+  // for (each context's "threads", by default the CPUs this process may use).
+  void use_threads_of_step() {
+    int32_t threads = 1, threads_batch = 1;
+    for (const Member* m : step_) {
+      threads = std::max(threads, m->threads);
+      threads_batch = std::max(threads_batch, m->threads_batch);
+    }
+    if (threads != threads_ || threads_batch != threads_batch_) {
+      llama_set_n_threads(ctx_, threads, threads_batch);
+      threads_ = threads;
+      threads_batch_ = threads_batch;
+    }
   }
 
   // Greedy sampling without a sampler chain's copy of the vocabulary: the first token of the
@@ -412,6 +458,7 @@ class Batch::Impl {
       }
     }
     if (step_.empty()) return;
+    use_threads_of_step();
     lock.unlock();
     const auto started = Clock::now();
     int32_t rc = 0;
@@ -479,7 +526,6 @@ class Batch::Impl {
 
   const std::shared_ptr<const Weights> weights_;
   const uint32_t batch_size_, ubatch_size_, parallel_;
-  const int32_t threads_;
   const int32_t n_vocab_;
 
   std::mutex mutex_;                   // guards everything below
@@ -488,10 +534,12 @@ class Batch::Impl {
   uint32_t rebuilders_waiting_ = 0;
   bool leading_ = false;               // a thread leads a step or a rebuild
   llama_context* ctx_ = nullptr;       // used by the leader only
+  int32_t threads_ = cpus_available(), threads_batch_ = cpus_available();  // ctx_'s
   uint32_t ctx_cells_ = 0;             // its KV cells
   uint32_t attached_cells_ = 0;        // the sum of the attached members' cells
+  uint32_t attached_members_ = 0;
   llama_batch batch_;                  // the step's tokens (batch-size of them)
-  std::vector<Member*> running_;       // by seq id; nullptr: free
+  std::vector<Member*> running_;       // by seq id, one per seat of ctx_; nullptr: free
   std::vector<Member*> queue_;         // pending requests, in arrival order
   std::vector<Member*> step_;          // the requests in the step under way
   std::vector<int32_t> to_clear_;      // seq ids whose cells are to be cleared
@@ -510,18 +558,21 @@ std::shared_ptr<Batch> Batch::join(const std::shared_ptr<const Model>& model,
       return batch;
     }
   }
-  std::shared_ptr<Batch> batch(new Batch(model->weights, options, model->options.threads));
+  std::shared_ptr<Batch> batch(new Batch(model->weights, options));
   weights.batches.push_back(batch);
   return batch;
 }
 
-Batch::Batch(std::shared_ptr<const Weights> weights, const Options& options, int32_t threads)
-    : impl_(std::make_unique<Impl>(std::move(weights), options, threads)) {}
+Batch::Batch(std::shared_ptr<const Weights> weights, const Options& options)
+    : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
 Batch::~Batch() = default;
 
 void Batch::attach(Member& member, uint32_t cells) { impl_->attach(member, cells); }
 void Batch::detach(Member& member) noexcept { impl_->detach(member); }
 void Batch::leave(Member& member) noexcept { impl_->leave(member); }
+void Batch::set_threads(Member& member, int32_t threads, int32_t threads_batch) {
+  impl_->set_threads(member, threads, threads_batch);
+}
 int32_t Batch::generate(Member& member, const int32_t* tokens, int32_t count, bool fresh,
                         llama_sampler* sampler, void* host_token) {
   return impl_->generate(member, tokens, count, fresh, sampler, host_token);

@@ -321,6 +321,7 @@ class LlamaContext final : public Context {
   void ensure_context() {
     if (!context_stale_ && (ctx_ != nullptr || batch_ != nullptr)) {
       if (ctx_ != nullptr) llama_set_n_threads(ctx_, threads(), threads_batch());
+      if (batch_ != nullptr) batch_->set_threads(*member_, threads(), threads_batch());
       return;
     }
     // Admitted by the host's memory budget before anything is allocated (too_large otherwise),
@@ -343,6 +344,7 @@ class LlamaContext final : public Context {
       } else {
         batch = Batch::join(model_, options_);
         member = std::make_unique<Batch::Member>();
+        batch->set_threads(*member, threads(), threads_batch());
         batch->attach(*member, ctx_size());
       }
     } catch (...) {

@@ -145,6 +145,7 @@ class Batch {
     llama_sampler* sampler = nullptr;  // nullptr: greedy
     void* host_token = nullptr;  // for cancellation
     std::thread::id thread;      // that asks
+    int32_t threads = 1, threads_batch = 1;
     bool pending = false;
     int32_t step_tokens = 0;    // of them in the step under way (0: not in it)
     int32_t logits_index = -1;  // its row of the step's logits, when the step ends the request
@@ -156,8 +157,7 @@ class Batch {
   };
 
   // The batch of `model`'s weights for contexts with `options`' batch settings, made when the
-  // first such context attaches; its thread count is the model's (load config "threads", or
-  // the CPUs this process may use): a context's own "threads" applies to embeddings only.
+  // first such context attaches.
   static std::shared_ptr<Batch> join(const std::shared_ptr<const Model>& model,
                                      const Options& options);
   ~Batch();
@@ -178,12 +178,14 @@ class Batch {
                    llama_sampler* sampler, void* host_token);
   // Ends the member's sequence: its seq id and cells are free for others.
   void leave(Member& member) noexcept;
+  // The ggml threads the member's steps ask for (a step uses the most any of its members asks).
+  void set_threads(Member& member, int32_t threads, int32_t threads_batch);
 
   // The llama context's pooling type (LLAMA_POOLING_TYPE_NONE for generative models).
   int pooling_type();
 
  private:
-  Batch(std::shared_ptr<const Weights> weights, const Options& options, int32_t threads);
+  Batch(std::shared_ptr<const Weights> weights, const Options& options);
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -559,11 +559,12 @@ TEST(LlamaWasmBatching, SequencesThatEndLeaveWithoutDisturbingTheOthers) {
 }
 
 TEST(LlamaWasmBatching, AGuestJoiningRunningStreamsGetsItsFirstTokenWhileTheyStream) {
-  // Three guests stream 160 tokens; the fourth starts 40 ms later and streams 16.
+  // Three guests stream 160 tokens; the fourth streams 16 after three warm-up streams of 16
+  // (48 steps of theirs: mid-way, whatever the machine's speed).
   const ReferenceResult long_run = reference(params(kPrompt, 160));
   const ReferenceResult late = reference(params(kOtherPrompt, 16));
   const std::vector<std::string> outs = run_instances(
-      4, {"default", "stream|stream|stream|late", kPrompt + "|" + kPrompt + "|" + kPrompt + "|" +
+      4, {"default", "stream|stream|stream|joiner", kPrompt + "|" + kPrompt + "|" + kPrompt + "|" +
                                                        kOtherPrompt,
           metadata(params(kPrompt, 160)) + "|" + metadata(params(kPrompt, 160)) + "|" +
               metadata(params(kPrompt, 160)) + "|" + metadata(params(kOtherPrompt, 16))});
@@ -638,9 +639,9 @@ TEST(LlamaWasmBatching, BeyondTheParallelCapSequencesWaitForAFreeOne) {
 }
 
 TEST(LlamaWasmBatching, AnIdleSequenceIsSwappedOutForAWaitingOneAndBackIn) {
-  // One seat (llama.parallel=1): instance 0 takes it, rests 300 ms after its third token;
-  // instance 1, waiting, gets the seat once 0 has been idle 100 ms, streams to its end during
-  // the rest, and 0 then goes on from where it was (its KV cells back from host memory).
+  // One seat (llama.parallel=1): instance 0 takes it, rests 600 ms after its third token;
+  // instance 1, asking 150 ms in, gets the seat once 0 has been idle 100 ms, streams to its end
+  // during the rest, and 0 then goes on from where it was (its KV cells back from host memory).
   const ReferenceResult first = reference(params(kPrompt, 24));
   const ReferenceResult second = reference(params(kOtherPrompt, 12));
   const std::vector<std::string> outs = run_instances(
