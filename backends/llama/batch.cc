@@ -464,20 +464,22 @@ class Batch::Impl {
     int32_t rc = 0;
     std::exception_ptr failure;
     try {
+      // Sampled there too: the logits are still in the caches of the cores that wrote them.
       rc = weights_->compute.run([&] {
         clear_llama_error();  // kept per thread: read on this one
         const int32_t decoded = llama_decode(ctx_, batch_);
-        if (decoded != 0) step_error_ = llama_reason();
-        return decoded;
-      });
-      if (rc == 0) {
+        if (decoded != 0) {
+          step_error_ = llama_reason();
+          return decoded;
+        }
         for (Member* m : step_) {
           if (m->logits_index < 0) continue;
           m->result = m->sampler != nullptr
                           ? llama_sampler_sample(m->sampler, ctx_, m->logits_index)
                           : most_likely(llama_get_logits_ith(ctx_, m->logits_index));
         }
-      }
+        return decoded;
+      });
     } catch (...) {
       failure = std::current_exception();
     }
