@@ -4,7 +4,8 @@
 // 1 to show what an extra instance costs); with --print-output also each instance's stdout, for the
 // tests that check instances sharing a model give the same results as one alone. usage:
 // nnwasm_bench_instances N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR]
-//            [--nn-backend-option KEY=VALUE]... [--print-output] [--vary] [GUEST ARGS...]
+//            [--nn-backend-option KEY=VALUE]... [--nn-compute-timeout-ms MS] [--print-output]
+//            [--vary] [GUEST ARGS...]
 // --print-output prints, per instance i: "=== instance i exit N", then all it wrote to stdout.
 // --vary: a guest argument "a|b|c" is a for instance 0, b for 1, c for 2, a for 3 and so on
 // (instances that generate different texts, or do different things, at the same time).
@@ -45,8 +46,8 @@ int main(int argc, char** argv) {
   if (argc < 5 || std::strcmp(argv[3], "--nn-preload") != 0 || std::atoi(argv[1]) < 1) {
     std::fprintf(stderr,
                  "usage: %s N GUEST.wasm --nn-preload SPEC [--nn-backend-dir DIR] "
-                 "[--nn-backend-option KEY=VALUE]... [--print-output] [--vary] "
-                 "[GUEST ARGS...]\n",
+                 "[--nn-backend-option KEY=VALUE]... [--nn-compute-timeout-ms MS] "
+                 "[--print-output] [--vary] [GUEST ARGS...]\n",
                  argv[0]);
     return 2;
   }
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   std::string backend_dir =
       std::string(argv[0]).substr(0, std::string(argv[0]).rfind('/')) + "/../backends";
   bool print_output = false, vary = false;
+  uint32_t compute_timeout_ms = 0;
   nn::BackendConfig backend_config;
   int first_guest_arg = 5;
   for (; first_guest_arg < argc; ++first_guest_arg) {
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
       const size_t eq = option.find('=');
       if (eq == std::string::npos) return 2;
       backend_config.options[option.substr(0, eq)] = option.substr(eq + 1);
+    } else if (std::strcmp(arg, "--nn-compute-timeout-ms") == 0 && has_value) {
+      compute_timeout_ms = static_cast<uint32_t>(std::strtoul(argv[++first_guest_arg], nullptr, 10));
     } else if (std::strcmp(arg, "--print-output") == 0) {
       print_output = true;
     } else if (std::strcmp(arg, "--vary") == 0) {
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
   }
   backend_config.dirs = frontend::plugin_dirs({backend_dir}, {});
   nn::NnRuntime runtime(backend_config);
+  runtime.quotas.compute_timeout_ms = compute_timeout_ms;
   nn::NamedModel model;
   if (!frontend::parse_preload(argv[4], &model).is_ok()) return 2;
   runtime.models.add(model);

@@ -660,6 +660,21 @@ TEST(LlamaWasmBatching, AnIdleSequenceIsSwappedOutForAWaitingOneAndBackIn) {
                                          "holder was idle";
 }
 
+TEST(LlamaWasmBatching, ACancelledGenerationLeavesTheOthersStreaming) {
+  // A 300 ms compute deadline: instance 0's whole-context compute (thousands of tokens) is
+  // cancelled inside a step it shares with instance 1, whose short calls stream on unharmed.
+  const ReferenceResult ref = reference(params(kOtherPrompt, 48));
+  const std::string endless = "{\"ctx-size\":4096,\"n-predict\":-1,\"temp\":0}";
+  const std::vector<std::string> outs =
+      run_instances(2, {"default", "compute|stream", kPrompt + "|" + kOtherPrompt,
+                        endless + "|" + metadata(params(kOtherPrompt, 48))},
+                    {"--nn-compute-timeout-ms", "300"});
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(field(outs[0], "compute_rc"), "5") << "runtime_error: cancelled";
+  EXPECT_GT(counts(field(outs[0], "compute_metadata")).output, 0);
+  expect_stream_matches(outs[1], "stream", ref, 100);
+}
+
 TEST(LlamaWasmBatching, TheParallelOptionIsCheckedAndPassedToTheBackend) {
   ProcessResult bad = run_generate("stream", kPrompt, metadata(params(kPrompt, 4)), "{}",
                                    {"--nn-llama-parallel", "0"});
