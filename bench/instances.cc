@@ -25,8 +25,8 @@
 
 #include "frontend/model_specs.h"
 #include "frontend/plugin_dirs.h"
-#include "instance/instance.h"
 #include "host_support.h"
+#include "instance/instance.h"
 
 using nnwasm::bench::status_kib;
 
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
       if (eq == std::string::npos) return 2;
       backend_config.options[option.substr(0, eq)] = option.substr(eq + 1);
     } else if (std::strcmp(arg, "--nn-compute-timeout-ms") == 0 && has_value) {
-      compute_timeout_ms = static_cast<uint32_t>(std::strtoul(argv[++first_guest_arg], nullptr, 10));
+      compute_timeout_ms =
+          static_cast<uint32_t>(std::strtoul(argv[++first_guest_arg], nullptr, 10));
     } else if (std::strcmp(arg, "--print-output") == 0) {
       print_output = true;
     } else if (std::strcmp(arg, "--vary") == 0) {

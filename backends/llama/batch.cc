@@ -231,13 +231,15 @@ class Batch::Impl {
     const auto seq = static_cast<int32_t>(slot - running_.begin());
     if (!member.saved.empty()) {
       clear_llama_error();
-      const size_t n = llama_state_seq_set_data(ctx_, member.saved.data(), member.saved.size(), seq);
+      const size_t n =
+          llama_state_seq_set_data(ctx_, member.saved.data(), member.saved.size(), seq);
       std::vector<uint8_t>().swap(member.saved);
       if (n == 0) {
         llama_memory_seq_rm(llama_get_memory(ctx_), seq, -1, -1);
         throw Error{NNWASM_RUNTIME_ERROR,
                     "the sequence's KV cells, kept in host memory while it was idle, cannot be "
-                    "restored: " + llama_reason()};
+                    "restored: " +
+                        llama_reason()};
       }
     }
     *slot = &member;
@@ -329,8 +331,7 @@ class Batch::Impl {
             llama_state_seq_set_data(fresh, state_.data(), n, static_cast<int32_t>(at)) != n) {
           llama_free(fresh);
           throw Error{NNWASM_RUNTIME_ERROR,
-                      "cannot carry a running sequence over to a new KV cache: " +
-                          llama_reason()};
+                      "cannot carry a running sequence over to a new KV cache: " + llama_reason()};
         }
       }
       llama_free(ctx_);
@@ -406,9 +407,8 @@ class Batch::Impl {
     Leadership leading(*this);
     // The sequences of the last step are back within microseconds: take them in this one (not
     // those of this thread: its other contexts cannot ask while it waits).
-    const auto wait =
-        std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(last_step_ / 2),
-                   kMinWait, kMaxWait);
+    const auto wait = std::clamp(
+        std::chrono::duration_cast<std::chrono::microseconds>(last_step_ / 2), kMinWait, kMaxWait);
     const bool all_back = arrived_.wait_until(lock, Clock::now() + wait, [this] {
       return std::none_of(running_.begin(), running_.end(), [](const Member* m) {
         return m != nullptr && m->expected && !m->pending &&
@@ -498,14 +498,15 @@ class Batch::Impl {
         llama_memory_seq_rm(llama_get_memory(ctx_), m->seq, m->pos, -1);
         if (rc == 2 && !plugin_support::cancelled(m->host_token)) continue;  // again next step
         m->wake.notify_one();
-        m->failure = failure ? failure
-                             : std::make_exception_ptr(
-                                   rc == 2 ? Error{NNWASM_RUNTIME_ERROR,
-                                                   "cancelled by the host: it ran past "
-                                                   "--nn-compute-timeout"}
-                                           : Error{NNWASM_RUNTIME_ERROR,
-                                                   "llama_decode failed (" + std::to_string(rc) +
-                                                       "): " + reason});
+        m->failure =
+            failure
+                ? failure
+                : std::make_exception_ptr(rc == 2 ? Error{NNWASM_RUNTIME_ERROR,
+                                                          "cancelled by the host: it ran past "
+                                                          "--nn-compute-timeout"}
+                                                  : Error{NNWASM_RUNTIME_ERROR,
+                                                          "llama_decode failed (" +
+                                                              std::to_string(rc) + "): " + reason});
         end_sequence(*m);
       }
       step_.clear();
@@ -530,24 +531,24 @@ class Batch::Impl {
   const uint32_t batch_size_, ubatch_size_, parallel_;
   const int32_t n_vocab_;
 
-  std::mutex mutex_;                   // guards everything below
-  std::condition_variable arrived_;    // for the leader: a request came, or a sequence left
-  std::condition_variable idle_;       // for rebuilders: no one leads
+  std::mutex mutex_;                 // guards everything below
+  std::condition_variable arrived_;  // for the leader: a request came, or a sequence left
+  std::condition_variable idle_;     // for rebuilders: no one leads
   uint32_t rebuilders_waiting_ = 0;
-  bool leading_ = false;               // a thread leads a step or a rebuild
-  llama_context* ctx_ = nullptr;       // used by the leader only
+  bool leading_ = false;          // a thread leads a step or a rebuild
+  llama_context* ctx_ = nullptr;  // used by the leader only
   int32_t threads_ = cpus_available(), threads_batch_ = cpus_available();  // ctx_'s
-  uint32_t ctx_cells_ = 0;             // its KV cells
-  uint32_t attached_cells_ = 0;        // the sum of the attached members' cells
+  uint32_t ctx_cells_ = 0;                                                 // its KV cells
+  uint32_t attached_cells_ = 0;  // the sum of the attached members' cells
   uint32_t attached_members_ = 0;
-  llama_batch batch_;                  // the step's tokens (batch-size of them)
-  std::vector<Member*> running_;       // by seq id, one per seat of ctx_; nullptr: free
-  std::vector<Member*> queue_;         // pending requests, in arrival order
-  std::vector<Member*> step_;          // the requests in the step under way
-  std::vector<int32_t> to_clear_;      // seq ids whose cells are to be cleared
-  std::vector<uint8_t> state_;         // a sequence carried over by rebuild
+  llama_batch batch_;              // the step's tokens (batch-size of them)
+  std::vector<Member*> running_;   // by seq id, one per seat of ctx_; nullptr: free
+  std::vector<Member*> queue_;     // pending requests, in arrival order
+  std::vector<Member*> step_;      // the requests in the step under way
+  std::vector<int32_t> to_clear_;  // seq ids whose cells are to be cleared
+  std::vector<uint8_t> state_;     // a sequence carried over by rebuild
   Clock::duration last_step_{};
-  std::string step_error_;             // llama.cpp's reason for a failed decode
+  std::string step_error_;  // llama.cpp's reason for a failed decode
 };
 
 std::shared_ptr<Batch> Batch::join(const std::shared_ptr<const Model>& model,
@@ -569,9 +570,15 @@ Batch::Batch(std::shared_ptr<const Weights> weights, const Options& options)
     : impl_(std::make_unique<Impl>(std::move(weights), options)) {}
 Batch::~Batch() = default;
 
-void Batch::attach(Member& member, uint32_t cells) { impl_->attach(member, cells); }
-void Batch::detach(Member& member) noexcept { impl_->detach(member); }
-void Batch::leave(Member& member) noexcept { impl_->leave(member); }
+void Batch::attach(Member& member, uint32_t cells) {
+  impl_->attach(member, cells);
+}
+void Batch::detach(Member& member) noexcept {
+  impl_->detach(member);
+}
+void Batch::leave(Member& member) noexcept {
+  impl_->leave(member);
+}
 void Batch::set_threads(Member& member, int32_t threads, int32_t threads_batch) {
   impl_->set_threads(member, threads, threads_batch);
 }
@@ -579,6 +586,8 @@ int32_t Batch::generate(Member& member, const int32_t* tokens, int32_t count, bo
                         llama_sampler* sampler, void* host_token) {
   return impl_->generate(member, tokens, count, fresh, sampler, host_token);
 }
-int Batch::pooling_type() { return impl_->pooling_type(); }
+int Batch::pooling_type() {
+  return impl_->pooling_type();
+}
 
 }  // namespace nnwasm::llama_backend

@@ -562,8 +562,8 @@ class LlamaContext final : public Context {
 
   const std::shared_ptr<const Model> model_;
   Options options_;
-  void* const host_token_;  // for plugin_support::cancelled
-  uint64_t reserved_ = 0;   // of the host's memory budget, for ctx_ or the seat in batch_
+  void* const host_token_;        // for plugin_support::cancelled
+  uint64_t reserved_ = 0;         // of the host's memory budget, for ctx_ or the seat in batch_
   llama_context* ctx_ = nullptr;  // embedding mode's
   std::shared_ptr<Batch> batch_;  // generation's, with this context's member_ in it
   std::unique_ptr<Batch::Member> member_;

@@ -7,11 +7,11 @@
 
 #include <nnwasm/backend.h>
 
-#include <cstddef>
-#include <cstdint>
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -134,17 +134,17 @@ class Batch {
  public:
   // One context's share: read and written under the batch's mutex only.
   struct Member {
-    uint32_t cells = 0;       // its ctx-size: the KV cells it may fill
-    bool attached = false;    // counted in the batch's cells
-    int32_t seq = -1;         // its sequence id while it runs, -1 otherwise
-    int32_t pos = 0;          // tokens of its sequence in the KV cache
-    bool expected = false;    // took part in the last step: waited for in the next
+    uint32_t cells = 0;     // its ctx-size: the KV cells it may fill
+    bool attached = false;  // counted in the batch's cells
+    int32_t seq = -1;       // its sequence id while it runs, -1 otherwise
+    int32_t pos = 0;        // tokens of its sequence in the KV cache
+    bool expected = false;  // took part in the last step: waited for in the next
     // The pending request: tokens still to decode, and what samples the token after them.
     const int32_t* tokens = nullptr;  // llama_token
     int32_t count = 0;
     llama_sampler* sampler = nullptr;  // nullptr: greedy
-    void* host_token = nullptr;  // for cancellation
-    std::thread::id thread;      // that asks
+    void* host_token = nullptr;        // for cancellation
+    std::thread::id thread;            // that asks
     int32_t threads = 1, threads_batch = 1;
     bool pending = false;
     int32_t step_tokens = 0;    // of them in the step under way (0: not in it)

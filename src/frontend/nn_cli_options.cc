@@ -68,7 +68,6 @@ void add_isolation_option(CLI::App& cmd, NnCliOptions& o) {
       ->check(CLI::IsMember({"none", "guest", "all"}));
 }
 
-
 void add_model_options(CLI::App& cmd, NnCliOptions& o) {
   cmd.add_option("--nn-preload", o.preloads,
                  "Named model NAME:ENCODING:TARGET:PATH[:PATH...] (e.g. default:GGML:AUTO:m.gguf)")

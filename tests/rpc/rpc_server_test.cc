@@ -373,7 +373,6 @@ TEST_F(RpcServerTest, StreamingPerTokenAndWithGenerateGiveTheSameText) {
   EXPECT_EQ(generated, per_token);
 }
 
-
 TEST_F(RpcServerTest, ConcurrentGeneratesOnOneModelEachGetTheTextTheyGetAlone) {
   // Four clients stream at once from the one model (their steps batched in the server's llama
   // backend); each text must be what the same request gives alone.

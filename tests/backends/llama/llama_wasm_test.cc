@@ -1,7 +1,8 @@
 // LLM guests through the nnwasm binary (Wasm -> WASI-NN -> llama plugin) against llama.cpp
 // called directly (llama_reference.h): greedy text byte for byte via compute and via streaming,
 // n-predict, the LLM error codes, the named model's life cycle, two instances sharing one model,
-// the llm-stream example, and up to eight instances whose generations are batched together. Guests: tests/guests/llm_generate.c, llm_lifecycle.c.
+// the llm-stream example, and up to eight instances whose generations are batched together. Guests:
+// tests/guests/llm_generate.c, llm_lifecycle.c.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -493,9 +494,10 @@ TEST(LlamaWasmHostOutput, EnableLogAppliesToTheContextThatAsksForIt) {
 // (a guest argument "a|b" is a for even instances, b for odd ones); every one must exit 0.
 std::vector<std::string> run_instances(int n, const std::vector<std::string>& guest_args,
                                        const std::vector<std::string>& host_options = {}) {
-  std::vector<std::string> argv{NNWASM_TEST_INSTANCES, std::to_string(n),
-                                guest_path("llm_generate"), "--nn-preload", preload(),
-                                "--nn-backend-dir", plugin_dir()};
+  std::vector<std::string> argv{
+      NNWASM_TEST_INSTANCES, std::to_string(n), guest_path("llm_generate"),
+      "--nn-preload",        preload(),         "--nn-backend-dir",
+      plugin_dir()};
   argv.insert(argv.end(), host_options.begin(), host_options.end());
   argv.insert(argv.end(), {"--print-output", "--vary"});
   argv.insert(argv.end(), guest_args.begin(), guest_args.end());
@@ -564,8 +566,8 @@ TEST(LlamaWasmBatching, AGuestJoiningRunningStreamsGetsItsFirstTokenWhileTheyStr
   const ReferenceResult long_run = reference(params(kPrompt, 160));
   const ReferenceResult late = reference(params(kOtherPrompt, 16));
   const std::vector<std::string> outs = run_instances(
-      4, {"default", "stream|stream|stream|joiner", kPrompt + "|" + kPrompt + "|" + kPrompt + "|" +
-                                                       kOtherPrompt,
+      4, {"default", "stream|stream|stream|joiner",
+          kPrompt + "|" + kPrompt + "|" + kPrompt + "|" + kOtherPrompt,
           metadata(params(kPrompt, 160)) + "|" + metadata(params(kPrompt, 160)) + "|" +
               metadata(params(kPrompt, 160)) + "|" + metadata(params(kOtherPrompt, 16))});
   ASSERT_EQ(outs.size(), 4u);
@@ -609,8 +611,8 @@ TEST(LlamaWasmBatching, SeededSamplingGivesEachSequenceTheTextItGetsAlone) {
     ASSERT_GT(alone[k].size(), 16u);
   }
   ASSERT_NE(alone[0], alone[1]);
-  const std::vector<std::string> outs =
-      run_instances(4, {"default", "stream", prompts[0] + "|" + prompts[1], meta[0] + "|" + meta[1]});
+  const std::vector<std::string> outs = run_instances(
+      4, {"default", "stream", prompts[0] + "|" + prompts[1], meta[0] + "|" + meta[1]});
   for (size_t i = 0; i < outs.size(); ++i) {
     EXPECT_EQ(field(outs[i], "stream_text"), alone[i % 2]) << "instance " << i;
   }
@@ -622,10 +624,9 @@ TEST(LlamaWasmBatching, BeyondTheParallelCapSequencesWaitForAFreeOne) {
   // still its own.
   const ReferenceResult refs[2] = {reference(params(kPrompt, 24)),
                                    reference(params(kOtherPrompt, 24))};
-  const std::vector<std::string> outs =
-      run_instances(3, {"default", "stream", kPrompt + "|" + kOtherPrompt,
-                        metadata(params(kPrompt, 24))},
-                    {"--nn-backend-option", "llama.parallel=1"});
+  const std::vector<std::string> outs = run_instances(
+      3, {"default", "stream", kPrompt + "|" + kOtherPrompt, metadata(params(kPrompt, 24))},
+      {"--nn-backend-option", "llama.parallel=1"});
   ASSERT_EQ(outs.size(), 3u);
   std::vector<std::vector<long long>> times;
   for (size_t i = 0; i < outs.size(); ++i) {
@@ -644,10 +645,11 @@ TEST(LlamaWasmBatching, AnIdleSequenceIsSwappedOutForAWaitingOneAndBackIn) {
   // during the rest, and 0 then goes on from where it was (its KV cells back from host memory).
   const ReferenceResult first = reference(params(kPrompt, 24));
   const ReferenceResult second = reference(params(kOtherPrompt, 12));
-  const std::vector<std::string> outs = run_instances(
-      2, {"default", "pause|late", kPrompt + "|" + kOtherPrompt,
-          metadata(params(kPrompt, 24)) + "|" + metadata(params(kOtherPrompt, 12))},
-      {"--nn-backend-option", "llama.parallel=1"});
+  const std::vector<std::string> outs =
+      run_instances(2,
+                    {"default", "pause|late", kPrompt + "|" + kOtherPrompt,
+                     metadata(params(kPrompt, 24)) + "|" + metadata(params(kOtherPrompt, 12))},
+                    {"--nn-backend-option", "llama.parallel=1"});
   ASSERT_EQ(outs.size(), 2u);
   expect_stream_matches(outs[0], "stream", first, 100);
   expect_stream_matches(outs[1], "stream", second, 100);
@@ -666,8 +668,9 @@ TEST(LlamaWasmBatching, ACancelledGenerationLeavesTheOthersStreaming) {
   const ReferenceResult ref = reference(params(kOtherPrompt, 48));
   const std::string endless = "{\"ctx-size\":4096,\"n-predict\":-1,\"temp\":0}";
   const std::vector<std::string> outs =
-      run_instances(2, {"default", "compute|stream", kPrompt + "|" + kOtherPrompt,
-                        endless + "|" + metadata(params(kOtherPrompt, 48))},
+      run_instances(2,
+                    {"default", "compute|stream", kPrompt + "|" + kOtherPrompt,
+                     endless + "|" + metadata(params(kOtherPrompt, 48))},
                     {"--nn-compute-timeout-ms", "300"});
   ASSERT_EQ(outs.size(), 2u);
   EXPECT_EQ(field(outs[0], "compute_rc"), "5") << "runtime_error: cancelled";
