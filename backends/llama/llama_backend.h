@@ -125,11 +125,14 @@ std::string grammar_from_json_schema(const std::string& schema);
 // one: it waits briefly for the sequences that took part in the last step (they are back within
 // microseconds when streaming), takes every pending request - one token per running sequence,
 // and a chunk of each newcomer's prompt within batch-size - decodes on the model's compute
-// thread, samples each finished request with its own sampler, and wakes the others. At most
+// thread, samples each finished request with its own sampler, and wakes each requester. At most
 // `parallel` sequences (--nn-llama-parallel, llama.parallel) run at once; others wait for a free
-// one. The KV cache is unified: its cells are the sum of the ctx-sizes of the attached contexts
-// (each counted in the host's memory budget by its context), and grows or shrinks when one
-// attaches, carrying running sequences over.
+// seat, or take the seat of a sequence idle for 100 ms, whose KV cells wait in host memory until
+// it asks again. The KV cache is unified (one seat only while one context is attached): its
+// cells are the sum of the ctx-sizes of the attached contexts (each counted in the host's memory
+// budget by its context), and grows or shrinks when one attaches, carrying running sequences
+// over. (Seats with cells apart, as llama.cpp's non-unified cache, would be faster still, but
+// llama.cpp cannot carry a sequence between caches of different seat counts.)
 class Batch {
  public:
   // One context's share: read and written under the batch's mutex only.
