@@ -71,9 +71,10 @@ void host_write_stdout(void*, const char* data, size_t size) {
   std::fwrite(data, 1, size, stdout);
 }
 
+// No memory budget: reserve_memory and release_memory are absent (everything is admitted).
 const nnwasm_host kHost = {
     sizeof(nnwasm_host), NNWASM_BACKEND_ABI_VERSION, host_log, host_cancelled,
-    host_option,         host_write_stdout};
+    host_option,         host_write_stdout,          nullptr,  nullptr};
 
 size_t element_size(nnwasm_tensor_type type) {
   static const size_t sizes[] = {2, 4, 8, 1, 4, 8};
