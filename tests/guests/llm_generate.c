@@ -20,6 +20,7 @@
 //   L_steps_ok: <compute_single calls that returned 0>
 //   L_text: <hex of get_output(ctx, 0)>
 //   L_metadata: <get_output(ctx, 1) verbatim>
+// and with MODE+times (e.g. stream+times) also the times, for tests of concurrent guests:
 //   L_piece_ns: <CLOCK_MONOTONIC when that call returned> (one per L_piece line)
 //   L_first_ns, L_end_ns: <CLOCK_MONOTONIC after the first call, and after the last>
 // Exit 1 (with FAIL: on stderr) when a call other than the generation itself fails.
@@ -86,6 +87,7 @@ static void set_bytes(graph_execution_context ctx, uint32_t index, const char* b
 }
 
 static int pause_after = -1;  // pause mode: the piece after which the stream rests
+static int print_times = 0;   // MODE+times
 
 static void sleep_ms(long ms) {
   struct timespec pause = {ms / 1000, (ms % 1000) * 1000 * 1000};
@@ -113,7 +115,7 @@ static void stream(graph_execution_context ctx, const char* label, int max_steps
       uint8_t* piece;
       uint32_t size = read_output(wasi_nn_get_output_single, "get_output_single", ctx, 0, &piece);
       print_hex(label, "piece", piece, size);
-      printf("%s_piece_ns: %lld\n", label, returned_ns);
+      if (print_times) printf("%s_piece_ns: %lld\n", label, returned_ns);
       free(piece);
     }
     if (err != WASI_NN_SUCCESS) break;
@@ -121,7 +123,7 @@ static void stream(graph_execution_context ctx, const char* label, int max_steps
     ++steps_ok;
   }
   printf("%s_rc: %u\n%s_steps_ok: %d\n", label, err, label, steps_ok);
-  printf("%s_first_ns: %lld\n%s_end_ns: %lld\n", label, first_ns, label, now_ns());
+  if (print_times) printf("%s_first_ns: %lld\n%s_end_ns: %lld\n", label, first_ns, label, now_ns());
   print_outputs(ctx, label);
 }
 
@@ -131,7 +133,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const char* name = argv[1];
-  const char* mode = argv[2];
+  char mode[32];
+  snprintf(mode, sizeof mode, "%s", argv[2]);
+  char* suffix = strchr(mode, '+');
+  if (suffix != NULL && strcmp(suffix, "+times") == 0) {
+    print_times = 1;
+    *suffix = '\0';
+  }
   const char* prompt = argv[3];
   const char* metadata = argc > 4 ? argv[4] : "";
   const char* config = argc > 5 ? argv[5] : "{}";

@@ -566,7 +566,7 @@ TEST(LlamaWasmBatching, AGuestJoiningRunningStreamsGetsItsFirstTokenWhileTheyStr
   const ReferenceResult long_run = reference(params(kPrompt, 160));
   const ReferenceResult late = reference(params(kOtherPrompt, 16));
   const std::vector<std::string> outs = run_instances(
-      4, {"default", "stream|stream|stream|joiner",
+      4, {"default", "stream+times|stream+times|stream+times|joiner+times",
           kPrompt + "|" + kPrompt + "|" + kPrompt + "|" + kOtherPrompt,
           metadata(params(kPrompt, 160)) + "|" + metadata(params(kPrompt, 160)) + "|" +
               metadata(params(kPrompt, 160)) + "|" + metadata(params(kOtherPrompt, 16))});
@@ -625,7 +625,7 @@ TEST(LlamaWasmBatching, BeyondTheParallelCapSequencesWaitForAFreeOne) {
   const ReferenceResult refs[2] = {reference(params(kPrompt, 24)),
                                    reference(params(kOtherPrompt, 24))};
   const std::vector<std::string> outs = run_instances(
-      3, {"default", "stream", kPrompt + "|" + kOtherPrompt, metadata(params(kPrompt, 24))},
+      3, {"default", "stream+times", kPrompt + "|" + kOtherPrompt, metadata(params(kPrompt, 24))},
       {"--nn-backend-option", "llama.parallel=1"});
   ASSERT_EQ(outs.size(), 3u);
   std::vector<std::vector<long long>> times;
@@ -647,7 +647,7 @@ TEST(LlamaWasmBatching, AnIdleSequenceIsSwappedOutForAWaitingOneAndBackIn) {
   const ReferenceResult second = reference(params(kOtherPrompt, 12));
   const std::vector<std::string> outs =
       run_instances(2,
-                    {"default", "pause|late", kPrompt + "|" + kOtherPrompt,
+                    {"default", "pause+times|late+times", kPrompt + "|" + kOtherPrompt,
                      metadata(params(kPrompt, 24)) + "|" + metadata(params(kOtherPrompt, 12))},
                     {"--nn-backend-option", "llama.parallel=1"});
   ASSERT_EQ(outs.size(), 2u);
