@@ -73,17 +73,15 @@ class Batch::Impl {
     std::unique_lock lock(mutex_);
     lead(lock);  // the llama context is rebuilt by no one else, and no step is under way
     Leadership leading(*this);
-    end_sequence(member);  // new settings start a new generation
-    const uint64_t others = attached_cells_ - (member.attached ? member.cells : 0);
     // llama.cpp rounds a context up to whole pages of 256 cells.
-    const uint64_t wanted = (others + cells + 255) / 256 * 256;
+    const uint64_t wanted = (uint64_t{attached_cells_} + cells + 255) / 256 * 256;
     if (wanted > UINT32_MAX) {
       throw Error{NNWASM_TOO_LARGE, "the batch would need over 2^32 KV cells"};
     }
     // One seat while one context is attached: llama.cpp checks every decode's batch against all
     // 256 possible sequences of a unified KV cache (about 9% of a single stream's time on the
     // tiny model), against one of a context with one sequence.
-    const uint32_t members = attached_members_ + (member.attached ? 0 : 1);
+    const uint32_t members = attached_members_ + 1;
     const uint32_t seats = members > 1 ? parallel_ : 1;
     const uint32_t running = running_count();
     if (ctx_ == nullptr || ctx_cells_ < wanted || (running == 0 && ctx_cells_ > wanted) ||
@@ -92,7 +90,7 @@ class Batch::Impl {
       const uint64_t size = running > 0 ? std::max<uint64_t>(wanted, ctx_cells_) : wanted;
       rebuild(static_cast<uint32_t>(size), seats);  // throws with nothing changed
     }
-    attached_cells_ = static_cast<uint32_t>(others + cells);
+    attached_cells_ += cells;
     attached_members_ = members;
     member.cells = cells;
     member.attached = true;
@@ -144,8 +142,7 @@ class Batch::Impl {
       // Cancelled while waiting for a step to take it (not while one decodes it).
       if (member.pending && member.step_tokens == 0 && plugin_support::cancelled(host_token)) {
         withdraw(member);
-        throw Error{NNWASM_RUNTIME_ERROR,
-                    "cancelled by the host: it ran past --nn-compute-timeout"};
+        throw Error{NNWASM_RUNTIME_ERROR, kCancelled};
       }
     }
     if (member.failure) std::rethrow_exception(std::exchange(member.failure, nullptr));
@@ -501,9 +498,7 @@ class Batch::Impl {
         m->failure =
             failure
                 ? failure
-                : std::make_exception_ptr(rc == 2 ? Error{NNWASM_RUNTIME_ERROR,
-                                                          "cancelled by the host: it ran past "
-                                                          "--nn-compute-timeout"}
+                : std::make_exception_ptr(rc == 2 ? Error{NNWASM_RUNTIME_ERROR, kCancelled}
                                                   : Error{NNWASM_RUNTIME_ERROR,
                                                           "llama_decode failed (" +
                                                               std::to_string(rc) + "): " + reason});

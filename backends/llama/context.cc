@@ -120,8 +120,6 @@ class LlamaContext final : public Context {
   void check_cancelled() const {
     if (plugin_support::cancelled(host_token_)) throw Error{NNWASM_RUNTIME_ERROR, kCancelled};
   }
-  static constexpr const char* kCancelled =
-      "cancelled by the host: it ran past --nn-compute-timeout";
 
   void require_prompt(const char* what) const {
     if (phase_ == Phase::NoPrompt) {
@@ -404,7 +402,7 @@ class LlamaContext final : public Context {
           llama_sampler_init_penalties(llama_vocab_n_tokens(model_->vocab()), o.repeat_last_n,
                                        o.repeat_penalty, o.frequency_penalty, o.presence_penalty));
     }
-    greedy_ = grammar.empty() && llama_sampler_chain_n(chain) == 0 && o.temp <= 0;
+    greedy_ = llama_sampler_chain_n(chain) == 0 && o.temp <= 0;  // no grammar, no penalties
     if (o.temp <= 0) {
       llama_sampler_chain_add(chain, llama_sampler_init_greedy());
     } else {

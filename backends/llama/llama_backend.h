@@ -32,6 +32,9 @@ namespace nnwasm::llama_backend {
 using plugin_support::cpus_available;
 using plugin_support::Error;
 
+// The message of a compute the host cancelled (plugin_support::cancelled), wherever it stops.
+inline constexpr const char* kCancelled = "cancelled by the host: it ran past --nn-compute-timeout";
+
 // A "threads" setting (0: unset) as llama.cpp threads: never more than the CPUs this process
 // may use (more only contend), all of them when unset.
 inline int32_t threads_for(int32_t asked) {
@@ -167,10 +170,10 @@ class Batch {
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
-  // Counts `member`'s `cells` in the KV cache, which grows (or shrinks, when no sequence runs)
-  // to the sum over the attached members now, before any step needs them: the time to the first
-  // token is the prompt's evaluation only. Throws (and leaves the member out) when the llama
-  // context cannot be made.
+  // Counts a new `member`'s `cells` in the KV cache, which grows (or shrinks, when no sequence
+  // runs) to the sum over the attached members now, before any step needs them: the time to
+  // the first token is the prompt's evaluation only. Throws (and leaves the member out) when
+  // the llama context cannot be made. A context whose settings change attaches a new member.
   void attach(Member& member, uint32_t cells);
   // Ends the member's sequence (if any) and takes its cells out of the count.
   void detach(Member& member) noexcept;
