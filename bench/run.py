@@ -31,6 +31,9 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   per token (a `--nn-rpc-plain` server, as WasmEdge's), time to first token, aggregate tokens/s
   of 8 clients streaming at once (whole processes, so it includes their start), and digits
   per-inference time.
+- NNRPC behind nginx: deploy/nginx.conf in front of two `nnwasm serve` on unix sockets: tokens/s
+  of the llama streaming guest through nginx vs directly to one server, and the aggregate tokens/s
+  of 8 runs at once through nginx (two servers) vs directly to one server.
 - isolation: the digits guest and the llama streaming guest with their named models in the
   backend process (--nn-isolate=all, where models from guest bytes run by default) vs in this
   process (--nn-isolate=none): per-inference time and tokens/s; the "native" column is the
@@ -172,6 +175,7 @@ def nn_benchmarks():
     llama_benchmarks(models)
     batching_benchmarks(models)
     rpc_benchmarks(models)
+    balancer_benchmarks(models)
     isolation_benchmarks(models)
     soak_benchmarks(models)
 
@@ -292,6 +296,78 @@ def batching_benchmarks(models):
         alone.append(field(per_instance(1, "16", "10")[0], "ttft_ms:"))
     j, a = statistics.median(joined), statistics.median(alone)
     print(f"{'llama join 4 streams TTFT ms':<28}{j:>12.3f}{a:>12.3f}{j / a:>8.2f}   (vs alone)")
+
+
+def start_nginx(tmp, sockets):
+    """Debian's nginx with deploy/nginx.conf in front of `sockets`; returns (process, uri)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "deploy", "nginx.conf")) as f:
+        config = f.read()
+    config = config.replace("server unix:/run/nnwasm/b.sock max_fails=1 fail_timeout=10s;", "")
+    upstreams = "".join(f"server unix:{s} max_fails=1 fail_timeout=10s;\n    " for s in sockets)
+    config = config.replace("server unix:/run/nnwasm/a.sock max_fails=1 fail_timeout=10s;\n    ",
+                            upstreams)
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = config.replace("127.0.0.1:8443", f"127.0.0.1:{port}")
+    prefix = os.path.join(tmp, "nginx")
+    os.makedirs(prefix, exist_ok=True)
+    with open(os.path.join(prefix, "nginx.conf"), "w") as f:
+        f.write(config)
+    proc = subprocess.Popen(["/usr/sbin/nginx", "-p", prefix + "/", "-c",
+                             os.path.join(prefix, "nginx.conf"), "-g", "daemon off;"])
+    for _ in range(500):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"127.0.0.1:{port}"
+        time.sleep(0.01)
+    proc.kill()
+    raise RuntimeError("nginx did not start")
+
+
+def balancer_benchmarks(models):
+    if not os.path.exists("/usr/sbin/nginx"):
+        print(f"{'NNRPC via nginx':<28}skipped: nginx not installed "
+              "(NNWASM_SETUP_TESTS=1 scripts/setup.sh)")
+        return
+    guest = os.path.join(guests, "bench_llm_stream.wasm")
+    tmp = tempfile.mkdtemp(prefix="nnwasm_bench_lb_")
+    os.chmod(tmp, 0o711)  # nginx's workers reach the sockets
+    procs = []
+    try:
+        a = start_server("unix://" + os.path.join(tmp, "a.sock"), models, "--nn-rpc-socket-mode", "0666")
+        b = start_server("unix://" + os.path.join(tmp, "b.sock"), models, "--nn-rpc-socket-mode", "0666")
+        procs += [a[0], b[0]]
+        nginx = start_nginx(tmp, [os.path.join(tmp, "a.sock"), os.path.join(tmp, "b.sock")])
+        procs.append(nginx[0])
+        ways = {"direct": a[1], "nginx": nginx[1]}
+        outs = {way: [] for way in ways}
+        for _ in range(5):  # alternated
+            for way, uri in ways.items():
+                outs[way].append(run([nnwasm, "run", "--nn-rpc-uri", uri, guest, "default",
+                                      LLAMA_PROMPT, LLAMA_TOKENS, LLAMA_REPEATS]))
+        tps = {w: statistics.median(field(o, "tokens_per_s:") for o in outs[w]) for w in ways}
+        print(f"{'nginx tok/s (vs 1 server)':<28}{tps['nginx']:>12.1f}{tps['direct']:>12.1f}"
+              f"{tps['nginx'] / tps['direct']:>8.3f}   (target >= 0.95)")
+        # 8 runs at once: through nginx to two servers vs directly to one.
+        clients, repeats = 8, 2
+        agg = {}
+        for way, uri in (("direct", a[1]), ("nginx", nginx[1])):
+            t0 = time.perf_counter()
+            runs = [subprocess.Popen([nnwasm, "run", "--nn-rpc-uri", uri, guest, "default",
+                                      LLAMA_PROMPT, LLAMA_TOKENS, str(repeats)],
+                                     stdout=subprocess.PIPE, text=True) for _ in range(clients)]
+            tokens = sum(field(p.communicate()[0], "tokens:") * repeats for p in runs)
+            agg[way] = tokens / (time.perf_counter() - t0)
+        print(f"{'nginx 8 runs agg tok/s':<28}{agg['nginx']:>12.1f}{agg['direct']:>12.1f}"
+              f"{agg['nginx'] / agg['direct']:>8.3f}   (2 servers via nginx vs 1 server)")
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def start_server(uri, models, *extra):

@@ -1,6 +1,8 @@
 // NNRPC wire conventions (wire.h).
 #include "wire.h"
 
+#include <sys/random.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -39,6 +41,26 @@ uint32_t code_of(const grpc::ClientContext& context, const grpc::Status& status)
 bool has_errno(const grpc::ClientContext& context) {
   uint32_t code = 0;
   return errno_of(context, &code);
+}
+
+bool has_trailer(const grpc::ClientContext& context, const char* key) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  return trailers.find(key) != trailers.end();
+}
+
+std::string random_id() {
+  uint8_t bits[16];
+  for (size_t got = 0; got < sizeof bits;) {
+    const ssize_t n = getrandom(bits + got, sizeof bits - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(2 * sizeof bits, '0');
+  for (size_t i = 0; i < sizeof bits; ++i) {
+    id[2 * i] = kHex[bits[i] >> 4];
+    id[2 * i + 1] = kHex[bits[i] & 15];
+  }
+  return id;
 }
 
 bool read_text_file(const std::string& path, std::string* out, std::string* error) {

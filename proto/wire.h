@@ -13,6 +13,13 @@ namespace nnwasm::rpc {
 
 // Metadata naming the caller's session (nnwasm_rpc.proto); absent: the shared session.
 inline constexpr char kSessionKey[] = "nnwasm-session";
+// Metadata a client sends on every call of a run so that a load balancer keeps the run on one
+// server (nnwasm_rpc.proto, "Routing").
+inline constexpr char kRouteKey[] = "nnwasm-route";
+// Trailers marking a call for a session the server does not hold, and one refused by a draining
+// server.
+inline constexpr char kNoSessionKey[] = "nnwasm-no-session";
+inline constexpr char kDrainingKey[] = "nnwasm-draining";
 // Trailing metadata carrying the WASI-NN code of a failed call.
 inline constexpr char kErrnoKey[] = "errno";
 // What WasmEdge's server sends as errno when a host call itself failed.
@@ -29,6 +36,12 @@ grpc::Status error_status(grpc::ServerContextBase* context, uint32_t code,
 uint32_t code_of(const grpc::ClientContext& context, const grpc::Status& status);
 // Whether a failure was the server's WASI-NN answer (an errno trailer) rather than transport.
 bool has_errno(const grpc::ClientContext& context);
+
+// Whether a failed call carries trailer `key` (kNoSessionKey, kDrainingKey).
+bool has_trailer(const grpc::ClientContext& context, const char* key);
+
+// 128 random bits from the kernel as 32 hex digits: session ids and routing keys.
+std::string random_id();
 
 // Metadata carrying the bearer token (`authorization: Bearer <token>`).
 inline constexpr char kAuthorizationKey[] = "authorization";

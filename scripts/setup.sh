@@ -24,6 +24,11 @@ APT_PACKAGES=(
   libtorch-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc openssl
 )
+# Only for the tests and benchmarks (scripts/test.sh and bench/run.py set NNWASM_SETUP_TESTS=1):
+# the load balancers that the NNRPC deployment tests put in front of `nnwasm serve`.
+if [ "${NNWASM_SETUP_TESTS:-0}" = 1 ]; then
+  APT_PACKAGES+=(nginx-core haproxy)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -4,7 +4,7 @@
 # usage: scripts/test.sh [--no-sanitize]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$ROOT/scripts/setup.sh"
+NNWASM_SETUP_TESTS=1 "$ROOT/scripts/setup.sh"
 
 "$ROOT/scripts/build.sh" "$ROOT/build"
 ctest --test-dir "$ROOT/build" --output-on-failure -j "$(nproc)"

@@ -29,25 +29,21 @@ long g_timeout_ms = 5000;
 std::mutex g_servers_mutex;
 std::atomic<size_t> g_next{0};  // round robin
 
-// Retries for the calls that change nothing on the server, through gRPC's service config; for
-// nnwasm servers also gRPC's client-side health checking (grpc.health.v1 Watch: a server that
-// reports NOT_SERVING, as one that drains does, is not READY, so new loads go elsewhere), which
-// needs the round_robin policy (pick_first ignores health).
-std::string service_config(bool nnwasm_server) {
-  std::string config = R"({"methodConfig": [{
+// Retries for the calls that change nothing on the server, through gRPC's service config. Not
+// ListModels: a draining server refuses it with UNAVAILABLE, and the client then tries another
+// routing key at once (ensure_ready). No client-side health checking: behind a load balancer the
+// health stream reaches whichever server the balancer picks for it, not the run's.
+constexpr char kServiceConfig[] = R"({"methodConfig": [{
   "name": [{"service": "wasi_ephemeral_nn.GraphExecutionContextResource", "method": "GetOutput"},
            {"service": "wasi_ephemeral_nn.GraphExecutionContextResource",
             "method": "GetOutputSingle"},
-           {"service": "nnwasm.rpc.v1.Nnwasm", "method": "GetOutputTyped"},
-           {"service": "nnwasm.rpc.v1.Nnwasm", "method": "ListModels"}],
+           {"service": "nnwasm.rpc.v1.Nnwasm", "method": "GetOutputTyped"}],
   "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.05s", "maxBackoff": "0.5s",
-                  "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}])";
-  if (nnwasm_server) {
-    config += R"(, "loadBalancingConfig": [{"round_robin": {}}],
-  "healthCheckConfig": {"serviceName": ""})";
-  }
-  return config + "}";
-}
+                  "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]})";
+
+// Routing keys a client tries while the servers it reaches drain: behind a balancer with two
+// servers, one draining, 8 keys all reach it with a chance of 1 in 256.
+constexpr int kRouteTries = 8;
 
 // Keepalive pings to nnwasm servers (which accept one per 5 s, server.cc): a server that stops
 // answering (frozen, cut off) fails the calls in flight within this plus --nn-rpc-timeout
@@ -66,7 +62,8 @@ Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
       timeout_(connect_timeout),
       tls_ca_(tls_ca),
       authorization_(token.empty() ? std::string() : "Bearer " + token),
-      named_(named) {
+      named_(named),
+      route_(rpc::random_id()) {
   open_channel(false);
 }
 
@@ -74,7 +71,7 @@ void Server::open_channel(bool nnwasm_server) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);  // outputs may be larger than gRPC's 4 MiB default
   args.SetMaxSendMessageSize(-1);
-  args.SetServiceConfigJSON(service_config(nnwasm_server));
+  args.SetServiceConfigJSON(kServiceConfig);
   if (nnwasm_server) {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(timeout_.count()));
@@ -106,11 +103,28 @@ void Server::ensure_ready() {
   std::lock_guard lock(ready_mutex_);
   if (ready_) return;
   if (!connect()) throw unreachable();
+  for (int tries = 1; !try_ready(); ++tries) {
+    if (tries == kRouteTries) {
+      throw Error{NNWASM_RUNTIME_ERROR,
+                  "nnwasm server at " + uri_ + " is shutting down (draining), and so was every " +
+                      "server that " + std::to_string(kRouteTries) +
+                      " routing keys reached behind it, if it is a load balancer; use another one"};
+    }
+    route_ = rpc::random_id();  // behind a balancer: perhaps another server
+  }
+  ready_ = true;
+}
+
+bool Server::try_ready() {
   grpc::ClientContext c;
   prepare(&c, true);
   google::protobuf::Empty empty;
   v1::ModelList list;
   const grpc::Status status = nnwasm_->ListModels(&c, empty, &list);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      rpc::has_trailer(c, rpc::kDrainingKey)) {
+    return false;
+  }
   if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) check(c, status, "connect");
   // Only UNIMPLEMENTED means a server without the extensions; UNAVAILABLE is one shutting down.
   if (!status.ok() && status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
@@ -124,12 +138,14 @@ void Server::ensure_ready() {
                         "from guest bytes, unload and finalize_execution_context are not "
                         "available there, and its handles are shared by all its clients",
                         uri_.c_str());
-  } else {
-    open_channel(true);  // with health checking and keepalive; READY once it reports SERVING
-    if (!connect()) throw unreachable();
-    open_session();
+    return true;
   }
-  ready_ = true;
+  if (!keepalive_) {
+    open_channel(true);  // with keepalive pings
+    keepalive_ = true;
+    if (!connect()) throw unreachable();
+  }
+  return open_session();
 }
 
 Error Server::unreachable() const {
@@ -139,7 +155,7 @@ Error Server::unreachable() const {
                    " (--nn-rpc-timeout" +
                    (!tls_ca_.empty() ? "; is its TLS certificate signed by --nn-rpc-tls-ca?"
                                      : "; if it uses TLS, pass --nn-rpc-tls-ca") +
-                   "), or it is not serving (draining); start one with `nnwasm serve "
+                   "); start one with `nnwasm serve "
                    "--nn-rpc-uri " +
                    uri_ + " --nn-preload ...`"};
 }
@@ -157,35 +173,64 @@ bool Server::connect() {
   return true;
 }
 
-void Server::open_session() {
+bool Server::open_session() {
   v1::OpenSessionRequest request;
   request.set_client("nnwasm rpc backend, pid " + std::to_string(getpid()));
   // A fresh call context each attempt: gRPC contexts are single-use.
   session_call_ = std::make_unique<grpc::ClientContext>();
+  session_call_->AddMetadata(rpc::kRouteKey, route_);
   if (!authorization_.empty()) session_call_->AddMetadata(rpc::kAuthorizationKey, authorization_);
   session_reader_ = nnwasm_->OpenSession(session_call_.get(), request);
   v1::SessionEvent event;
   if (!session_reader_->Read(&event) || event.session_id().empty()) {
     const grpc::Status status = session_reader_->Finish();
+    const bool draining = status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                          rpc::has_trailer(*session_call_, rpc::kDrainingKey);
     session_reader_.reset();
     session_call_.reset();
+    if (draining) return false;
     throw Error{NNWASM_RUNTIME_ERROR,
                 "server " + uri_ + " did not open a session: " + status.error_message()};
   }
   session_id_ = event.session_id();
-  // The session lives while this call is open: the thread waits for its end.
+  session_server_ = event.server();
+  // The session lives while this call is open: the thread waits for its end (heartbeats
+  // between).
   session_thread_ = std::thread([this] {
     v1::SessionEvent more;
     while (session_reader_->Read(&more)) {
     }
     session_reader_->Finish();
+    session_lost_ = true;
   });
+  return true;
 }
 
 void Server::prepare(grpc::ClientContext* context, bool quick) const {
+  context->AddMetadata(rpc::kRouteKey, route_);
   if (!session_id_.empty()) context->AddMetadata(rpc::kSessionKey, session_id_);
   if (!authorization_.empty()) context->AddMetadata(rpc::kAuthorizationKey, authorization_);
   if (quick) context->set_deadline(Clock::now() + timeout_);
+}
+
+std::string Server::session_server() const {
+  return session_server_.empty() ? std::string()
+                                 : " (this run's session is on " + session_server_ + ")";
+}
+
+std::string Server::no_session_cause(const grpc::Status& status) const {
+  if (session_lost_) {
+    return "the nnwasm server that held this run's session" + session_server() +
+           " went away, and the one that answered through " + uri_ + " does not have it (" +
+           status.error_message() + "); run the guest again";
+  }
+  return "a load balancer in front of " + uri_ +
+         " sent a call of this run to another nnwasm server than the one holding its session" +
+         session_server() +
+         ": it balances each call on its own. Configure it to hash on the `nnwasm-route` "
+         "header (nnwasm's deploy/nginx.conf and deploy/haproxy.cfg; README, \"Behind a load "
+         "balancer\"). The server said: " +
+         status.error_message();
 }
 
 void Server::check(const grpc::ClientContext& context, const grpc::Status& status,
@@ -195,9 +240,17 @@ void Server::check(const grpc::ClientContext& context, const grpc::Status& statu
     throw Error{rpc::code_of(context, status),
                 (named_ ? std::string() : "server " + uri_ + ": ") + status.error_message()};
   }
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": lost nnwasm server at " + uri_ + " (" +
-                                          status.error_message() + ")"};
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      rpc::has_trailer(context, rpc::kNoSessionKey)) {
+    throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": " + no_session_cause(status)};
+  }
+  // The connection or the stream broke: UNAVAILABLE directly; through a proxy also a reset
+  // stream (INTERNAL, "RST_STREAM") or a removed one (UNKNOWN without a WASI-NN code).
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::INTERNAL ||
+      status.error_code() == grpc::StatusCode::UNKNOWN) {
+    throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": lost nnwasm server at " + uri_ +
+                                          session_server() + " (" + status.error_message() + ")"};
   }
   if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
     throw Error{NNWASM_RUNTIME_ERROR, std::string(what) + ": server " + uri_ +
@@ -356,7 +409,8 @@ std::shared_ptr<Graph> load_by_name(std::string_view name, const nnwasm_load_opt
     if (!status.ok() && rpc::has_errno(c) && rpc::code_of(c, status) == NNWASM_NOT_FOUND) {
       return nullptr;  // not on this server
     }
-    if (!status.ok() && !rpc::has_errno(c)) {  // gone since it was last reached: try another
+    if (!status.ok() && !rpc::has_errno(c) && !rpc::has_trailer(c, rpc::kNoSessionKey)) {
+      // gone since it was last reached: try another
       unreachable.append(unreachable.empty() ? "" : "; ")
           .append(server->uri())
           .append(": ")

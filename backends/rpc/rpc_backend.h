@@ -55,12 +55,20 @@ class Server {
   v1::Nnwasm::Stub& nnwasm() { return *nnwasm_; }
 
  private:
-  // A channel (and its stubs) to the server; to a known nnwasm server with health checking and
-  // keepalive pings, which other servers may refuse.
+  // A channel (and its stubs) to the server; to a known nnwasm server with keepalive pings,
+  // which other servers may refuse.
   void open_channel(bool nnwasm_server);
-  bool connect();  // within the timeout; false when refused, unanswered or not serving
+  bool connect();  // within the timeout; false when refused or unanswered
   Error unreachable() const;
-  void open_session();
+  // One try at what ensure_ready does; false when the server that answered drains (a balancer
+  // may send another routing key elsewhere).
+  bool try_ready();
+  bool open_session();  // false when the server drains
+  // What a call that found no session means: the session's server went away, or a load
+  // balancer without affinity sent the call to another server.
+  std::string no_session_cause(const grpc::Status& status) const;
+  // " (this run's session is on SERVER)", or "" before a session opened.
+  std::string session_server() const;
 
   const std::string uri_;
   const std::chrono::milliseconds timeout_;
@@ -75,7 +83,14 @@ class Server {
   std::mutex ready_mutex_;
   bool ready_ = false;
   bool extended_ = false;
+  bool keepalive_ = false;  // channel_ pings the server (an nnwasm server's channel)
+  // Sent on every call (wire.h kRouteKey) so that a load balancer keeps this run on one server;
+  // redrawn only before the session opens, when a draining server refused it.
+  std::string route_;
   std::string session_id_;
+  std::string session_server_;  // the server's name for itself, from the session's first event
+  // The session stream ended while this client still runs: its server went away (or ended it).
+  std::atomic<bool> session_lost_{false};
   std::unique_ptr<grpc::ClientContext> session_call_;  // the open OpenSession call
   std::unique_ptr<grpc::ClientReader<v1::SessionEvent>> session_reader_;
   std::thread session_thread_;  // waits for the session stream to end

@@ -11,8 +11,9 @@
 
 namespace nnwasm::rpc {
 
-// One open session: writes its id, then stays open until the client ends the call (or goes
-// away) or the server shuts down; then the session is closed.
+// One open session: writes its id, then a heartbeat now and then (proxies end streams idle for
+// their read timeout), and stays open until the client ends the call (or goes away) or the server
+// shuts down; then the session is closed.
 class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::SessionEvent> {
  public:
   // A `refusal` other than OK ends the call at once with it.
@@ -24,10 +25,16 @@ class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::S
       return;
     }
     event_.set_session_id(id_);
+    event_.set_server(service_.sessions_.server_name());
+    writing_ = true;
     StartWrite(&event_);
   }
 
   void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(write_mutex_);
+      writing_ = false;
+    }
     if (!ok) end();
   }
   void OnCancel() override { end(); }
@@ -39,8 +46,22 @@ class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::S
     delete this;
   }
 
+  // An empty event, unless one is still being written (a slow client needs no more).
+  void heartbeat() {
+    std::lock_guard lock(write_mutex_);
+    if (writing_ || ended_) return;
+    writing_ = true;
+    event_.Clear();
+    StartWrite(&event_);
+  }
+
   void end() {
-    if (ended_.exchange(true)) return;
+    {
+      // Under the lock: a heartbeat never starts a write after Finish.
+      std::lock_guard lock(write_mutex_);
+      if (ended_) return;
+      ended_ = true;
+    }
     service_.sessions_.close(id_);
     Finish(grpc::Status::OK);
   }
@@ -49,7 +70,10 @@ class NnwasmService::SessionStream final : public grpc::ServerWriteReactor<v1::S
   NnwasmService& service_;
   const std::string id_;
   v1::SessionEvent event_;
-  std::atomic<bool> ended_{false};
+  // Recursive: gRPC may run OnWriteDone inside StartWrite, on this thread.
+  std::recursive_mutex write_mutex_;
+  bool writing_ = false;  // a write is in flight (gRPC allows one at a time)
+  bool ended_ = false;
 };
 
 NnwasmService::NnwasmService(SessionRegistry& sessions, nn::NnRuntime& runtime, std::string version,
@@ -64,8 +88,8 @@ NnwasmService::~NnwasmService() = default;
 grpc::ServerWriteReactor<v1::SessionEvent>* NnwasmService::OpenSession(
     grpc::CallbackServerContext* context, const v1::OpenSessionRequest* request) {
   std::lock_guard lock(streams_mutex_);
-  if (grpc::Status denied; !sessions_.authorized(*context, &denied)) {
-    return new SessionStream(*this, "", denied);
+  if (grpc::Status refused; !sessions_.accepting(*context, &refused)) {
+    return new SessionStream(*this, "", refused);
   }
   if (ending_) {
     return new SessionStream(
@@ -79,9 +103,19 @@ grpc::ServerWriteReactor<v1::SessionEvent>* NnwasmService::OpenSession(
                          " sessions open, its limit (--nn-rpc-max-sessions); try another server"));
   }
   const std::string client = request->client() + " from " + context->peer();
-  auto* stream = new SessionStream(*this, sessions_.open(client), grpc::Status::OK);
+  const auto& metadata = context->client_metadata();
+  const auto route = metadata.find(kRouteKey);
+  const std::string_view route_key =
+      route == metadata.end() ? std::string_view()
+                              : std::string_view(route->second.data(), route->second.size());
+  auto* stream = new SessionStream(*this, sessions_.open(client, route_key), grpc::Status::OK);
   streams_.insert(stream);
   return stream;
+}
+
+void NnwasmService::heartbeat() {
+  std::lock_guard lock(streams_mutex_);
+  for (SessionStream* stream : streams_) stream->heartbeat();
 }
 
 void NnwasmService::end_sessions() {
@@ -160,7 +194,9 @@ grpc::Status NnwasmService::FinalizeExecutionContext(grpc::ServerContext* contex
 
 grpc::Status NnwasmService::ListModels(grpc::ServerContext* context, const google::protobuf::Empty*,
                                        v1::ModelList* result) {
-  if (grpc::Status denied; !sessions_.authorized(*context, &denied)) return denied;
+  // A draining server says so here, the first call of a client's run (which then tries another
+  // routing key, and so another server behind a balancer).
+  if (grpc::Status refused; !sessions_.accepting(*context, &refused)) return refused;
   for (const nn::NamedModel& model : runtime_.models.list()) {
     v1::Model* m = result->add_models();
     m->set_name(model.name);

@@ -38,6 +38,8 @@ class NnwasmService final : public v1::Nnwasm::WithCallbackMethod_OpenSession<v1
   grpc::Status Generate(grpc::ServerContext* context, const v1::GenerateRequest* request,
                         grpc::ServerWriter<v1::GeneratePiece>* writer) override;
 
+  // Sends each open session stream an empty event (proxies end streams idle too long).
+  void heartbeat();
   // Ends every open session stream (the server is shutting down).
   void end_sessions();
 

@@ -169,15 +169,28 @@ std::string RpcServer::start() {
                    std::strerror(errno));
     }
   }
+  // Named in messages and session events: behind a load balancer, a client learns which server
+  // holds its session.
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  s.sessions.set_server_name(s.listening.front() + " (pid " + std::to_string(getpid()) + " on " +
+                             host + ")");
   s.server->GetHealthCheckService()->SetServingStatus(true);
   const auto idle = s.options.idle_timeout;
-  s.reaper = std::thread([&s, idle] {
-    const auto period = std::clamp<std::chrono::milliseconds>(
-        idle / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(30000));
+  const auto heartbeat = s.options.heartbeat;
+  s.reaper = std::thread([&s, idle, heartbeat] {
+    using std::chrono::milliseconds;
+    const auto period = std::min(
+        std::clamp<milliseconds>(idle / 4, milliseconds(10), milliseconds(30000)), heartbeat);
+    auto last_beat = std::chrono::steady_clock::now();
     std::unique_lock lock(s.reaper_mutex);
     while (!s.reaper_wake.wait_for(lock, period, [&] { return s.reaper_stop; })) {
       lock.unlock();
       s.sessions.reap_idle(idle);
+      if (const auto now = std::chrono::steady_clock::now(); now - last_beat >= heartbeat) {
+        s.nnwasm.heartbeat();
+        last_beat = now;
+      }
       lock.lock();
     }
   });

@@ -24,6 +24,9 @@ struct ServeOptions {
   std::chrono::milliseconds idle_timeout{600000};
   // Clients are pinged this often; one that does not answer is dropped (its session freed).
   std::chrono::milliseconds keepalive{30000};
+  // Open session streams get an empty event this often: a proxy in front of the server (nginx's
+  // grpc_read_timeout, HAProxy's timeout server) would otherwise end a stream idle that long.
+  std::chrono::milliseconds heartbeat{15000};  // --nn-rpc-heartbeat
   // Caps for the whole server, whatever the clients do: calls running at once (each holds one
   // of gRPC's sync-server threads; beyond it gRPC answers RESOURCE_EXHAUSTED) and open sessions.
   uint32_t max_threads = 256;    // --nn-rpc-max-threads

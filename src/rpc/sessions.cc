@@ -3,9 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <sys/random.h>
-#include <cstdio>
-
 #include "wire.h"
 
 namespace nnwasm::rpc {
@@ -13,7 +10,7 @@ namespace nnwasm::rpc {
 SessionRegistry::SessionRegistry(nn::NnRuntime& runtime)
     : runtime_(runtime), shared_(std::make_shared<nn::Session>(runtime)) {}
 
-std::shared_ptr<nn::Session> SessionRegistry::find(const grpc::ServerContextBase& context,
+std::shared_ptr<nn::Session> SessionRegistry::find(grpc::ServerContextBase& context,
                                                    grpc::Status* status) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kSessionKey);
@@ -22,23 +19,20 @@ std::shared_ptr<nn::Session> SessionRegistry::find(const grpc::ServerContextBase
   std::lock_guard lock(mutex_);
   auto session = sessions_.find(id);
   if (session == sessions_.end()) {
-    *status = grpc::Status(
-        grpc::StatusCode::FAILED_PRECONDITION,
-        "no session " + std::string(id) + " on this server (it ended, or the server restarted)");
+    // The client tells the two causes apart (it knows whether its session stream still runs).
+    context.AddTrailingMetadata(kNoSessionKey, "1");
+    *status = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                           "no session " + std::string(id) + " on server " + server_name_ +
+                               " (it ended, the server restarted, or a load balancer sent the "
+                               "call to another server than the session's)");
     return nullptr;
   }
   return session->second.session;
 }
 
-std::string SessionRegistry::open(const std::string& client) {
+std::string SessionRegistry::open(const std::string& client, std::string_view route) {
   // 128 bits from the kernel: an id is the only key to a session, so it must not be guessable.
-  uint8_t bits[16];
-  for (size_t got = 0; got < sizeof bits;) {
-    const ssize_t n = getrandom(bits + got, sizeof bits - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  char id[33];
-  for (size_t i = 0; i < sizeof bits; ++i) std::snprintf(id + 2 * i, 3, "%02x", bits[i]);
+  const std::string id = random_id();
   auto session = std::make_shared<nn::Session>(runtime_);
   size_t open;
   {
@@ -46,7 +40,11 @@ std::string SessionRegistry::open(const std::string& client) {
     sessions_[id] = {std::move(session), client};
     open = sessions_.size();
   }
-  spdlog::info("session {} started ({}; {} open)", id, client.empty() ? "no name" : client, open);
+  // The route is the client's text: only its first 64 plain characters reach the log.
+  std::string shown_route;
+  for (char c : route.substr(0, 64)) shown_route += (c > ' ' && c < 127) ? c : '?';
+  spdlog::info("session {} started ({}; route {}; {} open)", id,
+               client.empty() ? "no name" : client, route.empty() ? "none" : shown_route, open);
   return id;
 }
 
@@ -81,14 +79,24 @@ bool SessionRegistry::authorized(const grpc::ServerContextBase& context,
   return ok;
 }
 
-bool SessionRegistry::enter(const grpc::ServerContextBase& context, grpc::Status* status) {
+bool SessionRegistry::accepting(grpc::ServerContextBase& context, grpc::Status* status) const {
   if (!authorized(context, status)) return false;
   std::lock_guard lock(mutex_);
-  if (draining_) {
-    *status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                           "the nnwasm server is shutting down; use another one");
-    return false;
-  }
+  return !draining_ || refuse_draining(context, status);
+}
+
+bool SessionRegistry::refuse_draining(grpc::ServerContextBase& context,
+                                      grpc::Status* status) const {
+  context.AddTrailingMetadata(kDrainingKey, "1");
+  *status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the nnwasm server " + server_name_ +
+                                                            " is shutting down; use another one");
+  return false;
+}
+
+bool SessionRegistry::enter(grpc::ServerContextBase& context, grpc::Status* status) {
+  if (!authorized(context, status)) return false;
+  std::lock_guard lock(mutex_);
+  if (draining_) return refuse_draining(context, status);
   ++in_flight_;
   return true;
 }

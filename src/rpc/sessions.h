@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "nn/session.h"
 
@@ -20,12 +21,19 @@ class SessionRegistry {
  public:
   explicit SessionRegistry(nn::NnRuntime& runtime);
 
-  // The session a call acts on; nullptr with `status` set when its id is unknown (a session
-  // that ended, or a guess).
-  std::shared_ptr<nn::Session> find(const grpc::ServerContextBase& context, grpc::Status* status);
+  // How this server names itself in messages and in the sessions it opens ("unix:///... (pid
+  // 42 on host)"): a client behind a load balancer learns which server holds its session.
+  void set_server_name(std::string name) { server_name_ = std::move(name); }
+  const std::string& server_name() const { return server_name_; }
 
-  // A new session for `client` (free text for the log); returns its id, unguessable.
-  std::string open(const std::string& client);
+  // The session a call acts on; nullptr with `status` set (FAILED_PRECONDITION, trailer
+  // kNoSessionKey) when its id is unknown: a session that ended, a guess, or a call that a load
+  // balancer sent to another server than the session's.
+  std::shared_ptr<nn::Session> find(grpc::ServerContextBase& context, grpc::Status* status);
+
+  // A new session for `client` (free text for the log; `route`: the client's routing key, for
+  // the log too); returns its id, unguessable.
+  std::string open(const std::string& client, std::string_view route);
   // Ends a session: its graphs and contexts are freed once no call uses them any more.
   void close(const std::string& id);
 
@@ -39,13 +47,20 @@ class SessionRegistry {
   // Whether the call may go on: its token is right; `status` says why not.
   bool authorized(const grpc::ServerContextBase& context, grpc::Status* status) const;
 
+  // Whether the server takes a new call: authorized() and not draining (else UNAVAILABLE with
+  // the trailer kDrainingKey, so that a client tries another routing key).
+  bool accepting(grpc::ServerContextBase& context, grpc::Status* status) const;
+
   // Calls are counted while they run (on_session): after drain() starts, new ones are refused
-  // (UNAVAILABLE); it returns when none is left or `limit` passed. Checks authorized() too.
-  bool enter(const grpc::ServerContextBase& context, grpc::Status* status);
+  // (see accepting()); it returns when none is left or `limit` passed.
+  bool enter(grpc::ServerContextBase& context, grpc::Status* status);
   void leave();
   void drain(std::chrono::milliseconds limit);
 
  private:
+  // Sets the draining refusal in `status` (and its trailer); returns false.
+  bool refuse_draining(grpc::ServerContextBase& context, grpc::Status* status) const;
+
   struct Entry {
     std::shared_ptr<nn::Session> session;
     std::string client;
@@ -58,6 +73,7 @@ class SessionRegistry {
   int in_flight_ = 0;  // guarded by mutex_
   std::string token_;  // "Bearer ..." or empty: no token needed
   bool draining_ = false;
+  std::string server_name_;
 };
 
 }  // namespace nnwasm::rpc

@@ -40,26 +40,14 @@ bool eventually(Ok&& ok) {
 class RpcClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-#ifdef __SANITIZE_ADDRESS__
-    // LeakSanitizer's exit-time tracer crashes now and then (SIGSEGV inside the tracer, "Tracer
-    // caught signal 11") in client processes that used gRPC, whatever they leak or not; leak
-    // checking of nnwasm serve stays on in rpc_server_test, ASan's other checks stay on here.
-    static const bool once = [] {
-      const char* lsan = std::getenv("LSAN_OPTIONS");
-      const std::string options = std::string(lsan ? lsan : "") + ":detect_leaks=0";
-      return setenv("LSAN_OPTIONS", options.c_str(), 1) == 0;
-    }();
-    (void)once;
-#endif
+    nnwasm::test::no_leak_checks_in_children();
     dir = fs::temp_directory_path() /
           ("nnwasm_rpcc_" + std::to_string(getpid()) + "_" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir);
     std::ofstream(dir / "lin.model") << "AFFINE 3 1";
   }
-  void TearDown() override {
-    fs::remove_all(dir);
-  }
+  void TearDown() override { fs::remove_all(dir); }
 
   // A server on dir/NAME.sock with the test plugins, "lin", "default" (tiny llama), "digits".
   std::unique_ptr<ServerProcess> serve(const std::string& name,
@@ -76,9 +64,7 @@ class RpcClientTest : public ::testing::Test {
     EXPECT_TRUE(server->ready()) << server->output();
     return server;
   }
-  std::string uri(const std::string& name) {
-    return "unix://" + (dir / (name + ".sock")).string();
-  }
+  std::string uri(const std::string& name) { return "unix://" + (dir / (name + ".sock")).string(); }
 
   std::vector<std::string> llm_stream(const std::string& uris, const std::string& metadata) {
     return {nnwasm_binary(),          "run",     "--nn-rpc-uri",     uris,

@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
                  "Seconds after which contexts of clients without a session (WasmEdge's) that "
                  "nothing uses are finalized (default 600)")
       ->check(CLI::Range(0.01, 1e7));
+  double heartbeat_s = 15;
+  app.add_option("--nn-rpc-heartbeat", heartbeat_s,
+                 "Seconds between heartbeats on clients' open sessions; keep it below the read "
+                 "timeout of any proxy in front of the server (default 15)")
+      ->check(CLI::Range(0.05, 3600.0));
   app.add_option("--nn-rpc-tls-cert", options.rpc.tls_cert_file,
                  "TLS certificate chain (PEM) for every URI; with --nn-rpc-tls-key")
       ->check(CLI::ExistingFile);
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
   options.rpc.socket_mode = static_cast<mode_t>(mode);
   options.rpc.drain = std::chrono::milliseconds(static_cast<long>(drain_s * 1000));
   options.rpc.idle_timeout = std::chrono::milliseconds(static_cast<long>(idle_s * 1000));
+  options.rpc.heartbeat = std::chrono::milliseconds(static_cast<long>(heartbeat_s * 1000));
   options.rpc.version = std::string("nnwasm ") + NNWASM_VERSION;
   if (options.backend_process_of != 0) {
     logger->set_pattern("nnwasm: backend process: %l: %v");
