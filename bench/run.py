@@ -298,6 +298,14 @@ def batching_benchmarks(models):
     print(f"{'llama join 4 streams TTFT ms':<28}{j:>12.3f}{a:>12.3f}{j / a:>8.2f}   (vs alone)")
 
 
+def stop_all(procs, tmp):
+    """Ends the servers a benchmark started and removes its temp folder."""
+    for proc in procs:
+        proc.terminate()
+        proc.wait()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def start_nginx(tmp, sockets):
     """Debian's nginx with deploy/nginx.conf in front of `sockets`; returns (process, uri)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -364,10 +372,7 @@ def balancer_benchmarks(models):
         print(f"{'nginx 8 runs agg tok/s':<28}{agg['nginx']:>12.1f}{agg['direct']:>12.1f}"
               f"{agg['nginx'] / agg['direct']:>8.3f}   (2 servers via nginx vs 1 server)")
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_all(procs, tmp)
 
 
 def start_server(uri, models, *extra):
@@ -439,10 +444,7 @@ def rpc_benchmarks(models):
         print(f"{'rpc digits inference (us)':<28}{best['unix']:>12.1f}{best['local']:>12.1f}"
               f"{best['unix'] / best['local']:>8.1f}")
     finally:
-        for server in servers:
-            server.terminate()
-            server.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_all(servers, tmp)
 
 
 def isolation_benchmarks(models):

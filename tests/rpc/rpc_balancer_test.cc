@@ -21,6 +21,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "nnwasm_rpc.grpc.pb.h"
+#include "rpc/rpc_test_support.h"
 #include "support/process.h"
 #include "support/server_process.h"
 #include "wasi_ephemeral_nn.grpc.pb.h"
@@ -30,24 +31,13 @@ namespace {
 namespace fs = std::filesystem;
 namespace wire = wasi_ephemeral_nn;
 namespace v1 = nnwasm::rpc::v1;
+using nnwasm::test::eventually;
 using nnwasm::test::guest_path;
+using nnwasm::test::model_path;
 using nnwasm::test::nnwasm_binary;
 using nnwasm::test::ProcessResult;
 using nnwasm::test::run_process;
 using nnwasm::test::ServerProcess;
-
-std::string model_path(const std::string& name) {
-  return std::string(NNWASM_MODEL_DIR) + "/" + name;
-}
-
-template <typename Ok>
-bool eventually(Ok&& ok, int seconds = 10) {
-  for (int i = 0; i < seconds * 100; ++i) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 // A loopback port nothing listens on now.
 int free_port() {
@@ -106,9 +96,8 @@ std::string without_times(const std::string& out) {
 const char kGreedy[] = R"({"n-predict":24,"temp":0})";
 const char kEndless[] = R"({"n-predict":-1,"ctx-size":4096,"temp":0})";
 
-enum class Balancer { kNginx, kHaproxy };
-
-class BalancerTest : public ::testing::TestWithParam<Balancer> {
+// The balancer: "nginx" or "haproxy".
+class BalancerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     nnwasm::test::no_leak_checks_in_children();
@@ -133,25 +122,15 @@ class BalancerTest : public ::testing::TestWithParam<Balancer> {
 
   std::unique_ptr<ServerProcess> serve(const std::string& name,
                                        std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {
-        nnwasm_binary(),        "serve",
-        "--nn-rpc-uri",         "unix://" + socket(name),
-        "--nn-rpc-socket-mode", "0666",
-        "--nn-backend-dir",     nnwasm::test::test_plugin_dir(),
-        "--nn-preload",         "lin:openvino:cpu:" + (dir / "lin.model").string(),
-        "--nn-preload",         "default:GGML:AUTO:" + model_path("tiny-llama.gguf"),
-        "--nn-preload",         "digits:onnx:auto:" + model_path("digits.onnx")};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto server = std::make_unique<ServerProcess>(argv, "listening on");
-    EXPECT_TRUE(server->ready()) << server->output();
-    return server;
+    extra.insert(extra.begin(), {"--nn-rpc-socket-mode", "0666"});  // nginx's workers
+    return nnwasm::test::serve_test_models("unix://" + socket(name), dir / "lin.model", extra);
   }
   std::string socket(const std::string& name) const { return (dir / (name + ".sock")).string(); }
 
   // Starts the balancer with deploy/'s configuration; `edit` may change its text first.
   void start_balancer(void (*edit)(std::string*) = nullptr) {
     port = free_port();
-    const bool nginx = GetParam() == Balancer::kNginx;
+    const bool nginx = GetParam() == "nginx";
     std::string config =
         read_file(fs::path(NNWASM_SOURCE_DIR) / "deploy" / (nginx ? "nginx.conf" : "haproxy.cfg"));
     ASSERT_FALSE(config.empty());
@@ -371,11 +350,8 @@ TEST_P(BalancerTest, ABalancerWithoutAffinityIsNamedAsTheCauseWithTheFix) {
   EXPECT_TRUE(named) << errors;
 }
 
-INSTANTIATE_TEST_SUITE_P(Debian, BalancerTest,
-                         ::testing::Values(Balancer::kNginx, Balancer::kHaproxy),
-                         [](const auto& info) {
-                           return info.param == Balancer::kNginx ? "nginx" : "haproxy";
-                         });
+INSTANTIATE_TEST_SUITE_P(Debian, BalancerTest, ::testing::Values("nginx", "haproxy"),
+                         [](const auto& info) { return info.param; });
 
 // A session stream through a proxy whose read timeout is shorter than the session's idle time
 // lives on, kept busy by the server's heartbeats.

@@ -12,30 +12,19 @@
 #include <fstream>
 #include <thread>
 
+#include "rpc/rpc_test_support.h"
 #include "support/process.h"
 #include "support/server_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using nnwasm::test::eventually;
 using nnwasm::test::guest_path;
+using nnwasm::test::model_path;
 using nnwasm::test::nnwasm_binary;
 using nnwasm::test::run_process;
 using nnwasm::test::ServerProcess;
-
-std::string model_path(const std::string& name) {
-  return std::string(NNWASM_MODEL_DIR) + "/" + name;
-}
-
-// Waits until `ok()` or about 10 s passed.
-template <typename Ok>
-bool eventually(Ok&& ok) {
-  for (int i = 0; i < 1000; ++i) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 class RpcClientTest : public ::testing::Test {
  protected:
@@ -52,17 +41,7 @@ class RpcClientTest : public ::testing::Test {
   // A server on dir/NAME.sock with the test plugins, "lin", "default" (tiny llama), "digits".
   std::unique_ptr<ServerProcess> serve(const std::string& name,
                                        std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {
-        nnwasm_binary(),    "serve",
-        "--nn-rpc-uri",     uri(name),
-        "--nn-backend-dir", nnwasm::test::test_plugin_dir(),
-        "--nn-preload",     "lin:openvino:cpu:" + (dir / "lin.model").string(),
-        "--nn-preload",     "default:GGML:AUTO:" + model_path("tiny-llama.gguf"),
-        "--nn-preload",     "digits:onnx:auto:" + model_path("digits.onnx")};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto server = std::make_unique<ServerProcess>(argv, "listening on");
-    EXPECT_TRUE(server->ready()) << server->output();
-    return server;
+    return nnwasm::test::serve_test_models(uri(name), dir / "lin.model", extra);
   }
   std::string uri(const std::string& name) { return "unix://" + (dir / (name + ".sock")).string(); }
 

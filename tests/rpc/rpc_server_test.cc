@@ -18,6 +18,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "nnwasm_rpc.grpc.pb.h"
+#include "rpc/rpc_test_support.h"
 #include "support/process.h"
 #include "support/server_process.h"
 #include "wasi_ephemeral_nn.grpc.pb.h"
@@ -27,11 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace wire = wasi_ephemeral_nn;
 namespace v1 = nnwasm::rpc::v1;
+using nnwasm::test::model_path;
 using nnwasm::test::ServerProcess;
-
-std::string model_path(const std::string& name) {
-  return std::string(NNWASM_MODEL_DIR) + "/" + name;
-}
 
 // The errno trailer of a failed call (-1 when absent).
 long errno_of(const grpc::ClientContext& context) {
