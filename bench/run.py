@@ -31,9 +31,10 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   per token (a `--nn-rpc-plain` server, as WasmEdge's), time to first token, aggregate tokens/s
   of 8 clients streaming at once (whole processes, so it includes their start), and digits
   per-inference time.
-- NNRPC behind nginx: deploy/nginx.conf in front of two `nnwasm serve` on unix sockets: tokens/s
-  of the llama streaming guest through nginx vs directly to one server, and the aggregate tokens/s
-  of 8 runs at once through nginx (two servers) vs directly to one server.
+- NNRPC behind nginx: deploy/nginx.conf in front of two `nnwasm serve` on unix sockets, each
+  pinned to a core of its own (a machine, in small): tokens/s of the llama streaming guest
+  through nginx vs directly to one server, and the aggregate tokens/s of 8 runs at once through
+  nginx (two servers) vs directly to one server.
 - isolation: the digits guest and the llama streaming guest with their named models in the
   backend process (--nn-isolate=all, where models from guest bytes run by default) vs in this
   process (--nn-isolate=none): per-inference time and tokens/s; the "native" column is the
@@ -298,6 +299,11 @@ def batching_benchmarks(models):
     print(f"{'llama join 4 streams TTFT ms':<28}{j:>12.3f}{a:>12.3f}{j / a:>8.2f}   (vs alone)")
 
 
+def per_inference(out):
+    """The digits guest's per-inference time (us)."""
+    return field(out.replace("per-inference time:", "per_inference"), "per_inference")
+
+
 def stop_all(procs, tmp):
     """Ends the servers a benchmark started and removes its temp folder."""
     for proc in procs:
@@ -345,8 +351,13 @@ def balancer_benchmarks(models):
     os.chmod(tmp, 0o711)  # nginx's workers reach the sockets
     procs = []
     try:
-        a = start_server("unix://" + os.path.join(tmp, "a.sock"), models, "--nn-rpc-socket-mode", "0666")
-        b = start_server("unix://" + os.path.join(tmp, "b.sock"), models, "--nn-rpc-socket-mode", "0666")
+        # Two servers on one 2-core machine would fight over both cores (each llama model's
+        # threads spin): each gets a core of its own, as if each were a machine, and "1 server"
+        # is one of them.
+        a = start_server("unix://" + os.path.join(tmp, "a.sock"), models, "--nn-rpc-socket-mode",
+                         "0666", cpu=0)
+        b = start_server("unix://" + os.path.join(tmp, "b.sock"), models, "--nn-rpc-socket-mode",
+                         "0666", cpu=1 % (os.cpu_count() or 1))
         procs += [a[0], b[0]]
         nginx = start_nginx(tmp, [os.path.join(tmp, "a.sock"), os.path.join(tmp, "b.sock")])
         procs.append(nginx[0])
@@ -371,14 +382,23 @@ def balancer_benchmarks(models):
             agg[way] = tokens / (time.perf_counter() - t0)
         print(f"{'nginx 8 runs agg tok/s':<28}{agg['nginx']:>12.1f}{agg['direct']:>12.1f}"
               f"{agg['nginx'] / agg['direct']:>8.3f}   (2 servers via nginx vs 1 server)")
+        # Digits: 3 to 4 unary calls per inference, each through nginx.
+        best = {way: min(per_inference(run([nnwasm, "run", "--dir", models + "::/models",
+                                            "--nn-rpc-uri", uri, os.path.join(guests, "digits.wasm"),
+                                            "/models"])) for _ in range(3))
+                for way, uri in ways.items()}
+        print(f"{'nginx digits inference (us)':<28}{best['nginx']:>12.1f}{best['direct']:>12.1f}"
+              f"{best['nginx'] / best['direct']:>8.2f}   (vs 1 server)")
     finally:
         stop_all(procs, tmp)
 
 
-def start_server(uri, models, *extra):
-    """nnwasm serve on `uri` with tiny-llama as `default` and digits; returns (process, uri)."""
+def start_server(uri, models, *extra, cpu=None):
+    """nnwasm serve on `uri` with tiny-llama as `default` and digits, on CPU `cpu` only when
+    given (a machine of its own, in small); returns (process, uri)."""
+    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
     server = subprocess.Popen(
-        [nnwasm, "serve", "--nn-rpc-uri", uri, "--nn-preload",
+        [*pin, nnwasm, "serve", "--nn-rpc-uri", uri, "--nn-preload",
          "default:GGML:AUTO:" + os.path.join(models, "tiny-llama.gguf"), "--nn-preload",
          "digits:onnx:cpu:" + os.path.join(models, "digits.onnx"), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -432,8 +452,6 @@ def rpc_benchmarks(models):
         wall = time.perf_counter() - t0
         name = "rpc 8 clients agg tok/s"
         print(f"{name:<28}{tokens / wall:>12.1f}{tps['local']:>12.1f}{tokens / wall / tps['local']:>8.3f}")
-        per_inference = lambda out: field(out.replace("per-inference time:", "per_inference"),
-                                          "per_inference")
         digits = {"local": ["--nn-preload", "digits:onnx:cpu:" + os.path.join(models, "digits.onnx")],
                   "unix": ["--nn-rpc-uri", unix[1]]}
         best = {}
