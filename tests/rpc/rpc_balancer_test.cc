@@ -3,7 +3,8 @@
 // Runs stay on one server and spread over both; a killed server's runs move to the other; a run
 // whose server dies mid-way fails naming it; a draining server's new runs go elsewhere; WasmEdge-
 // style clients (no routing key) are kept on one server by their connection; a balancer without
-// affinity is named as the cause with the fix; session streams outlive a short proxy timeout.
+// affinity is named as the cause with the fix; the token passes through; session streams outlive
+// a short proxy timeout.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -278,6 +279,25 @@ TEST_P(BalancerTest, ADrainingServersNewRunsGoToTheOther) {
   }
   EXPECT_EQ(sessions_on(1 - draining), 6u) << servers[1 - draining]->output();
   busy.stop(SIGKILL);
+}
+
+// The token passes through the balancer to the servers, which check it.
+TEST_P(BalancerTest, TheServersTokenPassesThroughTheBalancer) {
+  std::ofstream(dir / "token") << "s3cret-token\n";
+  for (int i = 0; i < 2; ++i) {  // replaced by servers that need the token
+    servers[i].reset();
+    servers[i] = serve(i == 0 ? "a" : "b", {"--nn-rpc-token-file", (dir / "token").string()});
+  }
+  start_balancer();
+  ProcessResult without = run_process(llm_stream(kGreedy));
+  EXPECT_NE(without.exit_code, 0);
+  EXPECT_NE(without.err.find("needs a token: pass --nn-rpc-token-file FILE"), std::string::npos)
+      << without.err;
+  std::vector<std::string> with = llm_stream(kGreedy);
+  with.insert(with.begin() + 2, {"--nn-rpc-token-file", (dir / "token").string()});
+  ProcessResult r = run_process(with);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, local_stream().out);
 }
 
 // WasmEdge's client: one channel, no routing key, no session; its graph and context handles live
