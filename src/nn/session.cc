@@ -121,11 +121,21 @@ NnStatus Session::load(std::span<const nnwasm_bytes> builders, uint32_t encoding
   return add_graph(std::move(graph), graph_out);
 }
 
+NnStatus Session::admit_upload(uint64_t bytes, Reservation* out) {
+  MemoryBudget& budget = runtime_.backends.memory();
+  const DeviceKey host{NNWASM_TARGET_CPU, 0};
+  NnStatus status = budget.reserve(&memory_account_, host, bytes, "the model being received");
+  if (status.is_ok()) *out = Reservation(&budget, &memory_account_, host, bytes);
+  return status;
+}
+
 NnStatus Session::load_by_name(std::string_view name, std::string_view config,
                                uint32_t* graph_out) {
+  std::string key(name);
+  key.append(1, '\0').append(config);
   {
     std::lock_guard lock(mutex_);
-    if (auto it = name_cache_.find(name); it != name_cache_.end() && graphs_.count(it->second)) {
+    if (auto it = name_cache_.find(key); it != name_cache_.end() && graphs_.count(it->second)) {
       *graph_out = it->second;
       return NnStatus::ok();
     }
@@ -138,7 +148,7 @@ NnStatus Session::load_by_name(std::string_view name, std::string_view config,
   if (!status.is_ok()) return status;
   std::lock_guard lock(mutex_);
   status = add_graph(std::move(graph), graph_out);
-  if (status.is_ok()) name_cache_[std::string(name)] = *graph_out;
+  if (status.is_ok()) name_cache_[std::move(key)] = *graph_out;
   return status;
 }
 

@@ -44,7 +44,12 @@ class Session {
 
   NnStatus load(std::span<const nnwasm_bytes> builders, uint32_t encoding, uint32_t target,
                 uint32_t* graph_out);
+  // A name loaded before in this session with the same config gives the same handle; another
+  // config gives a graph with that config (sharing the weights where the backend can).
   NnStatus load_by_name(std::string_view name, std::string_view config, uint32_t* graph_out);
+  // Admits `bytes` of a model being received for load() (NNRPC's Load stream) against this
+  // session's and the process's memory budgets before they arrive; too_large otherwise.
+  NnStatus admit_upload(uint64_t bytes, Reservation* out);
   NnStatus init_execution_context(uint32_t graph, uint32_t* context_out);
   NnStatus set_input(uint32_t context, uint32_t index, const nnwasm_tensor& tensor);
   NnStatus compute(uint32_t context);
@@ -99,7 +104,8 @@ class Session {
   mutable std::mutex mutex_;  // the tables below; never held while a backend runs
   std::map<uint32_t, std::shared_ptr<Graph>> graphs_;
   std::map<uint32_t, std::shared_ptr<Context>> contexts_;
-  std::map<std::string, uint32_t, std::less<>> name_cache_;  // name -> graph handle
+  // name + '\0' + config -> graph handle
+  std::map<std::string, uint32_t, std::less<>> name_cache_;
   uint32_t next_graph_ = 0;  // handles start at 0 and are never reused
   uint32_t next_context_ = 0;
   int stdout_fd_ = 1;

@@ -151,9 +151,17 @@ grpc::Status NnwasmService::Load(grpc::ServerContext* context,
                                                 std::to_string(runtime_.quotas.max_model_bytes) +
                                                 "; raise --nn-max-model-bytes of nnwasm serve");
     }
+    // Admitted against the session's and the server's memory budgets before any byte is
+    // taken, so that a client cannot hold more than they allow while it streams.
+    nn::Reservation upload;
+    if (nn::NnStatus admitted = session.admit_upload(total, &upload); !admitted.is_ok()) {
+      admitted.message = "load: " + admitted.message;
+      return admitted;
+    }
     const uint32_t encoding = chunk.encoding(), target = chunk.target();
     std::vector<uint64_t> sizes(chunk.builder_sizes().begin(), chunk.builder_sizes().end());
-    std::vector<uint8_t> bytes;  // grows as data arrives: a declared size costs nothing
+    std::vector<uint8_t> bytes;
+    bytes.reserve(total);  // admitted: one allocation of the declared size, never doubled
     do {
       if (chunk.data().size() > total - bytes.size()) {
         return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: more model bytes than declared");
@@ -171,6 +179,7 @@ grpc::Status NnwasmService::Load(grpc::ServerContext* context,
       builders.push_back({bytes.data() + at, size});
       at += size;
     }
+    upload.reset();  // the load admits the model itself
     uint32_t graph = 0;
     nn::NnStatus status = session.load(builders, encoding, target, &graph);
     result->set_graph_handle(graph);

@@ -7,6 +7,20 @@
 
 namespace nnwasm::rpc {
 
+namespace {
+
+// Whether `given` equals `secret`, in a time that depends only on their lengths: a client that
+// times its refusals learns nothing about how much of the token it has right.
+bool same_secret(std::string_view given, std::string_view secret) {
+  unsigned char differ = given.size() == secret.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i) {
+    differ |= static_cast<unsigned char>(given[i] ^ secret[i % secret.size()]);
+  }
+  return differ == 0;
+}
+
+}  // namespace
+
 SessionRegistry::SessionRegistry(nn::NnRuntime& runtime)
     : runtime_(runtime), shared_(std::make_shared<nn::Session>(runtime)) {}
 
@@ -69,8 +83,8 @@ bool SessionRegistry::authorized(const grpc::ServerContextBase& context,
   if (token_.empty()) return true;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kAuthorizationKey);
-  const bool ok =
-      it != metadata.end() && std::string_view(it->second.data(), it->second.size()) == token_;
+  const bool ok = it != metadata.end() &&
+                  same_secret(std::string_view(it->second.data(), it->second.size()), token_);
   if (!ok) {
     *status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                            "this nnwasm server needs a token: pass --nn-rpc-token-file FILE with "

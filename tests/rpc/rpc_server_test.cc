@@ -483,3 +483,82 @@ TEST_F(RpcServerTest, IdleContextsOfTheSharedSessionAreFinalized) {
 }
 
 }  // namespace
+
+namespace {
+
+// WasmEdge's load_by_name_with_config: the same config again gives the same graph; another config
+// gives a graph with that config (the weights shared), and a config a fresh load would refuse is
+// refused, not ignored because the name is loaded.
+TEST_F(RpcServerTest, AnotherConfigForALoadedNameGivesAGraphWithThatConfig) {
+  auto load = [&](const std::string& config, long* code) {
+    grpc::ClientContext c;
+    wire::LoadByNameWithConfigRequest request;
+    request.set_name("tiny");
+    request.set_config(config);
+    wire::LoadByNameWithConfigResult result;
+    const grpc::Status status = graph->LoadByNameWithConfig(&c, request, &result);
+    *code = status.ok() ? 0 : errno_of(c);
+    return result.graph_handle();
+  };
+  long code = 0;
+  const uint32_t four = load(R"({"n-predict":4})", &code);
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(load(R"({"n-predict":4})", &code), four);
+  const uint32_t twelve = load(R"({"n-predict":12})", &code);
+  ASSERT_EQ(code, 0);
+  EXPECT_NE(twelve, four);
+  load(R"({"n-predict":"many"})", &code);
+  EXPECT_EQ(code, 1);  // invalid_argument, as a fresh load of that config
+  std::string texts[2];
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext c;
+    wire::InitExecutionContextRequest init;
+    init.set_resource_handle(i == 0 ? four : twelve);
+    wire::InitExecutionContextResult ctx;
+    ASSERT_TRUE(resource->InitExecutionContext(&c, init, &ctx).ok());
+    ASSERT_TRUE(set_prompt(ctx.ctx_handle(), "Once upon a time", R"({"temp":0})"));
+    ASSERT_TRUE(compute(ctx.ctx_handle()).ok());
+    texts[i] = output(ctx.ctx_handle(), 0);
+  }
+  EXPECT_FALSE(texts[0].empty());
+  EXPECT_LT(texts[0].size(), texts[1].size());
+  EXPECT_EQ(texts[1].substr(0, texts[0].size()), texts[0]);
+}
+
+// A Load stream is admitted with its declared size against --nn-max-memory before its bytes are
+// taken: a client cannot make the server hold more than the budget while it streams.
+TEST_F(RpcServerTest, ALoadOverTheMemoryBudgetIsRefusedBeforeItsBytes) {
+  server->stop(SIGTERM);
+  server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{nnwasm::test::nnwasm_binary(), "serve", "--nn-rpc-uri",
+                               "unix://" + socket, "--nn-backend-dir",
+                               nnwasm::test::test_plugin_dir(), "--nn-max-memory", "100000000"},
+      "listening on");
+  ASSERT_TRUE(server->ready()) << server->output();
+  grpc::ClientContext c;
+  v1::LoadResult loaded;
+  auto writer = nnwasm->Load(&c, &loaded);
+  v1::LoadChunk head;
+  head.add_builder_sizes(1ull << 30);  // 1 GiB declared, under --nn-max-model-bytes
+  head.set_data(std::string(1 << 20, 'x'));
+  writer->Write(head);
+  writer->WritesDone();
+  const grpc::Status refused = writer->Finish();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(errno_of(c), 7);  // too_large
+  EXPECT_NE(refused.error_message().find("--nn-max-memory"), std::string::npos)
+      << refused.error_message();
+  // What was admitted for it went back: a small model loads.
+  grpc::ClientContext c2;
+  auto small = nnwasm->Load(&c2, &loaded);
+  const std::string model = "AFFINE 5 0";
+  v1::LoadChunk whole;
+  whole.add_builder_sizes(model.size());
+  whole.set_data(model);
+  ASSERT_TRUE(small->Write(whole));
+  small->WritesDone();
+  const grpc::Status status = small->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+}  // namespace
