@@ -38,14 +38,22 @@ std::vector<std::string> BackendManager::default_dirs(std::vector<std::string> e
   return explicit_dirs;
 }
 
-std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins() {
+std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins(std::string* out_of_fds) {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<BackendPlugin>> found;
   std::vector<std::string> seen_names;
   for (const std::string& dir : config_.dirs) {
     std::error_code ec;
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    fs::directory_iterator listing(dir, ec);
+    if (ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system) {
+      if (out_of_fds != nullptr) {
+        *out_of_fds =
+            out_of_fds_message("cannot read the backend directory " + dir + ": " + ec.message());
+      }
+      continue;
+    }
+    for (const auto& entry : listing) {
       std::string file = entry.path().filename().string();
       if (file.rfind("libnnwasm-", 0) == 0 && entry.path().extension() == ".so") {
         files.push_back(entry.path());
@@ -59,6 +67,10 @@ std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins() {
       if (std::find(seen_names.begin(), seen_names.end(), file_name) != seen_names.end()) continue;
       if (!by_path_.count(file.string())) {
         if (broken_files_.count(file.string())) continue;
+        if (std::string message; out_of_file_descriptors(file.string(), &message)) {
+          if (out_of_fds != nullptr) *out_of_fds = std::move(message);
+          continue;  // not broken: tried again next time
+        }
         if (std::string why = plugin_file_problem(file.string()); !why.empty()) {
           spdlog::warn("backend plugin {} skipped: {}", file.string(), why);
           broken_files_.emplace(file.string(), std::move(why));
@@ -165,11 +177,12 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
   };
   std::vector<Candidate> candidates;
   std::vector<std::string> device_misses;  // plugins that fit but lack the asked device
+  std::string no_fds;  // a plugin that could not be opened for want of file descriptors
   auto explain = [&](const std::string& line) {
     if (explanation) *explanation += line + "\n";
   };
 
-  const std::vector<std::shared_ptr<BackendPlugin>> found = plugins();
+  const std::vector<std::shared_ptr<BackendPlugin>> found = plugins(&no_fds);
   {
     std::lock_guard lock(mutex_);
     for (const auto& [path, why] : broken_files_) explain("  " + path + ": unusable: " + why);
@@ -201,8 +214,14 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
     std::shared_ptr<PluginHandle> handle;
     const PluginInfo* info = plugin->cached_info();
     if (info == nullptr || autodetect) {
-      handle = plugin->open(&error);
+      bool out_of_fds = false;
+      handle = plugin->open(&error, &out_of_fds);
       info = handle ? plugin->cached_info() : nullptr;
+      if (out_of_fds) {
+        no_fds = error;
+        explain("  " + plugin->path() + ": " + error);
+        continue;
+      }
     }
     if (info == nullptr) {
       std::lock_guard lock(mutex_);
@@ -277,6 +296,8 @@ NnStatus BackendManager::select(uint32_t encoding, uint32_t target, std::span<co
   }
 
   if (candidates.empty()) {
+    // Not "install its plugin": the plugin is there, the process could not open it.
+    if (!no_fds.empty()) return nn_error(NNWASM_RUNTIME_ERROR, no_fds);
     std::string what =
         autodetect ? "recognises these model bytes" : "handles encoding " + encoding_name(encoding);
     if (!device_misses.empty() && target != NNWASM_TARGET_AUTO) {

@@ -56,8 +56,10 @@ class BackendManager {
   static std::vector<std::string> default_dirs(std::vector<std::string> explicit_dirs,
                                                const std::string& builtin_dir);
 
-  // Rescans the plugin dirs (new files are picked up) and returns every plugin found.
-  std::vector<std::shared_ptr<BackendPlugin>> plugins();
+  // Rescans the plugin dirs (new files are picked up) and returns every plugin found. A dir or
+  // file that could not be read for want of file descriptors is skipped this time only, and
+  // `out_of_fds` (when given) says so.
+  std::vector<std::shared_ptr<BackendPlugin>> plugins(std::string* out_of_fds = nullptr);
 
   // Chooses a backend for a model. `head` is the start of the model bytes (for sniffing).
   // `explanation`, when given, receives one line per candidate and the verdict.

@@ -3,6 +3,9 @@
 
 #include <dlfcn.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 
 #include "nn/host_callbacks.h"
@@ -84,7 +87,7 @@ bool BackendPlugin::is_open() const {
   return !open_.expired();
 }
 
-std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
+std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error, bool* out_of_fds) {
   std::lock_guard lock(mutex_);
   if (auto handle = open_.lock()) return handle;
   if (!broken_.empty()) {
@@ -96,10 +99,25 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error) {
     *error = broken_;
     return nullptr;
   };
+  // No file descriptor left: say what ran out, and leave the plugin to the next load.
+  auto no_fds = [&](std::string message) -> std::shared_ptr<PluginHandle> {
+    *error = "backend plugin " + path_ + ": " + std::move(message);
+    if (out_of_fds != nullptr) *out_of_fds = true;
+    return nullptr;
+  };
+  if (std::string message; out_of_file_descriptors(path_, &message)) return no_fds(message);
   // dlopen of a truncated file dies of SIGBUS when it touches a segment past the end.
   if (std::string why = plugin_file_problem(path_); !why.empty()) return fail(why);
   void* library = dlopen(path_.c_str(), kDlopenFlags);
-  if (library == nullptr) return fail(dlerror());
+  if (library == nullptr) {
+    const std::string why = dlerror();
+    // The loader too needs descriptors, for the plugin's own libraries.
+    if (why.find(std::strerror(EMFILE)) != std::string::npos ||
+        why.find(std::strerror(ENFILE)) != std::string::npos) {
+      return no_fds(out_of_fds_message(why));
+    }
+    return fail(why);
+  }
   auto entry =
       reinterpret_cast<nnwasm_backend_entry_fn>(dlsym(library, NNWASM_BACKEND_ENTRY_SYMBOL));
   if (entry == nullptr) {

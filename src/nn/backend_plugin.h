@@ -60,8 +60,9 @@ class BackendPlugin {
   const std::string& path() const { return path_; }
 
   // Opens the library (or returns the open one). On failure returns nullptr and sets `error`;
-  // a broken plugin is remembered and not retried.
-  std::shared_ptr<PluginHandle> open(std::string* error);
+  // a broken plugin is remembered and not retried. A process without a file descriptor left is
+  // not a broken plugin: that failure sets `*out_of_fds` (when given) and is tried again later.
+  std::shared_ptr<PluginHandle> open(std::string* error, bool* out_of_fds = nullptr);
 
   // Identity and devices; opens the plugin the first time. nullptr if it cannot be opened.
   const PluginInfo* info(std::string* error);

@@ -203,4 +203,17 @@ std::optional<PluginManifest> read_plugin_manifest(const std::string& path) {
   return std::nullopt;
 }
 
+bool out_of_file_descriptors(const std::string& path, std::string* message) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() >= 0 || (errno != EMFILE && errno != ENFILE)) return false;
+  *message = out_of_fds_message("cannot open " + path + ": " + std::strerror(errno));
+  return true;
+}
+
+std::string out_of_fds_message(const std::string& what) {
+  return what +
+         ": the process has no file descriptor left (a guest's open files count too); close some "
+         "files, or raise the limit (ulimit -n)";
+}
+
 }  // namespace nnwasm::nn

@@ -36,6 +36,14 @@ std::optional<PluginManifest> read_plugin_manifest(const std::string& path);
 // program headers and every PT_LOAD segment's bytes inside the file.
 std::string plugin_file_problem(const std::string& path);
 
+// Whether opening `path` fails for want of file descriptors (EMFILE, ENFILE: a guest holding many
+// files, whose files are this process's), and then what to tell the user in `message`. Not a
+// property of the file: a caller remembers nothing of it and tries again on the next load.
+bool out_of_file_descriptors(const std::string& path, std::string* message);
+// The message for a failure `what` (e.g. "cannot read the directory D: Too many open files")
+// caused by running out of file descriptors.
+std::string out_of_fds_message(const std::string& what);
+
 // Parses the manifest text "nnwasm-backend abi=2 name=llama encodings=6[,N...]
 // [magic=HEX[,HEX...]] [names=1]".
 std::optional<PluginManifest> parse_plugin_manifest(std::string_view text);

@@ -3,6 +3,8 @@
 //
 //   nn_cycle.wasm bytes FILE FLOATS       load FILE's bytes (autodetect), one compute on an
 //                                         f32 [1, FLOATS] input of zeros, read output 0, unload
+//   nn_cycle.wasm bytes-after-fds FILE FLOATS   the same with no file descriptor left (it fails),
+//                                         then again once they are closed (it works)
 //   nn_cycle.wasm llm NAME CONFIG TOKENS  load_by_name_with_config, stream TOKENS tokens,
 //                                         finalize the context, unload
 #include <stdint.h>
@@ -15,16 +17,22 @@
 
 static uint8_t output[1 << 16];
 
-static void bytes_cycle(const char* path, uint32_t floats) {
+static uint8_t* read_model(const char* path, uint32_t* size) {
   FILE* f = fopen(path, "rb");
   REQUIRE(f != NULL, path);
   REQUIRE(fseek(f, 0, SEEK_END) == 0, "seek");
-  const long size = ftell(f);
+  *size = (uint32_t)ftell(f);
   rewind(f);
-  uint8_t* model = malloc((size_t)size);
-  REQUIRE(fread(model, 1, (size_t)size, f) == (size_t)size, "read the model");
+  uint8_t* model = malloc(*size);
+  REQUIRE(fread(model, 1, *size, f) == *size, "read the model");
   fclose(f);
-  graph_builder builder = {model, (uint32_t)size};
+  return model;
+}
+
+static void bytes_cycle(const char* path, uint32_t floats) {
+  uint32_t size = 0;
+  uint8_t* model = read_model(path, &size);
+  graph_builder builder = {model, size};
   graph g;
   graph_execution_context c;
   REQUIRE(
@@ -65,13 +73,37 @@ static void llm_cycle(const char* name, const char* config, int tokens) {
   REQUIRE(wasi_nn_unload(g) == 0, "unload");
 }
 
+// With every file descriptor of the process taken by open files (the host's too: a guest's
+// files are the host's), a load fails with what it ran out of; once they are closed, loads work
+// again (nothing was marked broken meanwhile).
+static void bytes_after_fds(const char* path, uint32_t floats) {
+  uint32_t size = 0;
+  uint8_t* model = read_model(path, &size);
+  static FILE* held[1 << 16];
+  int n = 0;
+  while (n < (int)(sizeof held / sizeof held[0]) && (held[n] = fopen(path, "rb")) != NULL) ++n;
+  REQUIRE(n < (int)(sizeof held / sizeof held[0]), "run out of file descriptors");
+  graph_builder builder = {model, size};
+  graph g;
+  const int code =
+      wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WASMEDGE, WASI_NN_TARGET_CPU, &g);
+  for (int i = 0; i < n; ++i) fclose(held[i]);
+  free(model);
+  printf("load with no file descriptor left: error %d\n", code);
+  REQUIRE(code != 0, "a load without file descriptors fails");
+  bytes_cycle(path, floats);
+  printf("load after closing them: ok\n");
+}
+
 int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "bytes") == 0) {
     bytes_cycle(argv[2], (uint32_t)atoi(argv[3]));
+  } else if (argc == 4 && strcmp(argv[1], "bytes-after-fds") == 0) {
+    bytes_after_fds(argv[2], (uint32_t)atoi(argv[3]));
   } else if (argc == 5 && strcmp(argv[1], "llm") == 0) {
     llm_cycle(argv[2], argv[3], atoi(argv[4]));
   } else {
-    guest_fail("usage", "bytes FILE FLOATS | llm NAME CONFIG TOKENS");
+    guest_fail("usage", "bytes FILE FLOATS | bytes-after-fds FILE FLOATS | llm NAME CONFIG TOKENS");
   }
   return 0;
 }

@@ -196,3 +196,24 @@ TEST(NnGuests, WasmtimeGraphDirSpellingNamesTheModelAfterTheDir) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   fs::remove_all(dir.parent_path());
 }
+
+// A guest that holds every file descriptor the process may open (its files are the host's)
+// gets a load error that names what ran out, not "install its plugin"; once it closes them, the
+// next load works (no plugin was marked broken meanwhile).
+TEST(NnGuests, ALoadWithoutFileDescriptorsLeftNamesTheCauseAndLaterLoadsWork) {
+  const std::string models = NNWASM_MODEL_DIR;
+  for (const char* isolate : {"none", "guest"}) {
+    auto r =
+        run_process({"/bin/sh", "-c",
+                     "ulimit -n 64 && exec \"$0\" run --nn-isolate=" + std::string(isolate) +
+                         " --dir \"$1\"::/models \"$2\" bytes-after-fds /models/digits.onnx 64",
+                     nnwasm_binary(), models, guest_path("nn_cycle")});
+    EXPECT_EQ(r.exit_code, 0) << isolate << ": " << r.out << r.err;
+    EXPECT_NE(r.out.find("load with no file descriptor left: error 5"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("Too many open files: the process has no file descriptor left"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("install its plugin"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("load after closing them: ok"), std::string::npos) << r.out;
+  }
+}
