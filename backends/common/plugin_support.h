@@ -8,6 +8,7 @@
 #include <nnwasm/backend.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
@@ -151,6 +152,36 @@ inline void release_memory(void* host_token, uint64_t bytes) noexcept {
     host->release_memory(host_token, bytes);
   }
 }
+
+// What a context holds (the tensors it keeps), admitted by the host as it changes: set() asks
+// for any growth before the caller allocates it (throws TOO_LARGE, nothing changed, when the
+// host refuses) and gives back what shrank; the rest goes back when the charge is destroyed.
+class MemoryCharge {
+ public:
+  explicit MemoryCharge(void* host_token) : host_token_(host_token) {}
+  ~MemoryCharge() {
+    if (counted_ != 0) release_memory(host_token_, counted_);
+  }
+  MemoryCharge(const MemoryCharge&) = delete;
+  MemoryCharge& operator=(const MemoryCharge&) = delete;
+
+  uint64_t bytes() const { return bytes_; }
+  void set(uint64_t total) {
+    if (total > bytes_) {
+      if (reserve_memory(host_token_, total - bytes_)) counted_ += total - bytes_;
+    } else {
+      const uint64_t back = std::min(counted_, bytes_ - total);
+      if (back != 0) release_memory(host_token_, back);
+      counted_ -= back;
+    }
+    bytes_ = total;
+  }
+
+ private:
+  void* host_token_;
+  uint64_t bytes_ = 0;    // what the context holds now
+  uint64_t counted_ = 0;  // what the host admitted of it (0 without a host that counts)
+};
 
 // ---- tensors ----
 

@@ -18,10 +18,14 @@ void Buffer::Free::operator()(uint8_t* p) const {
   std::free(p);
 }
 
-bool Buffer::reserve(size_t size) {
+size_t Buffer::capacity_for(size_t size) const {
   size = std::max<size_t>(size, 1);
-  if (size <= capacity_) return false;
-  const size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
+  return size <= capacity_ ? capacity_ : (size + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+bool Buffer::reserve(size_t size) {
+  const size_t rounded = capacity_for(size);
+  if (rounded == capacity_) return false;
   auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlignment, rounded));
   if (p == nullptr) throw std::bad_alloc();
   data_.reset(p);
@@ -29,11 +33,12 @@ bool Buffer::reserve(size_t size) {
   return true;
 }
 
-Context::Context(std::shared_ptr<GraphState> graph)
+Context::Context(std::shared_ptr<GraphState> graph, void* host_token)
     : graph_(std::move(graph)),
       cpu_memory_(Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault)),
       slots_(graph_->inputs.size()),
-      views_(graph_->outputs.size()) {
+      views_(graph_->outputs.size()),
+      memory_(host_token) {
   // Failures reach the caller through last_error; ONNX Runtime need not print them as well.
   run_options_.SetRunLogSeverityLevel(ORT_LOGGING_LEVEL_FATAL);
   input_values_.resize(graph_->inputs.size());
@@ -111,6 +116,10 @@ void Context::set_input(uint32_t index, const nnwasm_tensor& t) {
       std::equal(slot.dims.begin(), slot.dims.end(), t.dims,
                  [](int64_t a, uint32_t b) { return a == static_cast<int64_t>(b); });
   if (!same_shape) {
+    // A bigger buffer is admitted first: refused, nothing has changed.
+    const uint64_t grown = slot.buffer.capacity_for(bytes) - slot.buffer.capacity();
+    if (grown != 0) memory_.set(memory_.bytes() + grown);
+    input_bytes_ += grown;
     slot.set = false;
     value = Ort::Value{nullptr};
     slot.dims.assign(t.dims, t.dims + t.rank);
@@ -148,12 +157,26 @@ void Context::compute() {
     run();
   } catch (const Ort::Exception&) {
     for (auto& v : outputs_) v = Ort::Value{nullptr};
+    memory_.set(input_bytes_);  // the dropped outputs
     if (!reuse) throw;
     fresh = true;
     run();  // a failure here is the model's own; it propagates
     reuse_outputs_ = false;
   }
-  if (fresh) describe_outputs();
+  if (fresh) {
+    describe_outputs();
+    // ONNX Runtime allocated the outputs: they count from now until the next fresh ones. A
+    // refusal drops them (the guest gets too_large, as for an input too big).
+    uint64_t output_bytes = 0;
+    for (const OutputView& view : views_) output_bytes += view.bytes.size;
+    try {
+      memory_.set(input_bytes_ + output_bytes);
+    } catch (const Error&) {
+      for (auto& v : outputs_) v = Ort::Value{nullptr};
+      memory_.set(input_bytes_);
+      throw;
+    }
+  }
   shapes_changed_ = false;
   have_outputs_ = true;
 }

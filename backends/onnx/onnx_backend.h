@@ -70,6 +70,8 @@ class Buffer {
  public:
   uint8_t* data() { return data_.get(); }
   size_t capacity() const { return capacity_; }
+  // The capacity reserve(size) gives (for admitting the memory before it is taken).
+  size_t capacity_for(size_t size) const;
   // Grows (never shrinks) to hold `size` bytes; returns true if the address changed.
   bool reserve(size_t size);
 
@@ -97,7 +99,8 @@ struct OutputView {
 
 class Context {
  public:
-  explicit Context(std::shared_ptr<GraphState> graph);
+  // `host_token`: the host's handle of this context, for admitting its tensors' memory.
+  Context(std::shared_ptr<GraphState> graph, void* host_token);
   void set_input(uint32_t index, const nnwasm_tensor& tensor);
   void compute();
   nnwasm_output output(uint32_t index) const;
@@ -117,6 +120,9 @@ class Context {
   bool have_outputs_ = false;             // outputs_ hold the result of the last compute
   bool shapes_changed_ = true;            // an input shape changed since the last compute
   bool reuse_outputs_ = true;             // false once reuse proved wrong (data-dependent shapes)
+  // The inputs' buffers and the outputs ONNX Runtime allocated, in the host's memory budget.
+  plugin_support::MemoryCharge memory_;
+  uint64_t input_bytes_ = 0;  // sum of the input buffers' capacities
 };
 
 // ---- shared helpers (graph.cc) ----

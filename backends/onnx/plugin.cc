@@ -75,8 +75,9 @@ struct Backend {
   static nnwasm_tensor_desc io(const GraphState& graph, nnwasm_io_kind kind, uint32_t index) {
     return graph.io(kind, index);
   }
-  static std::unique_ptr<Context> create_context(std::shared_ptr<GraphState> graph, void*) {
-    return std::make_unique<Context>(std::move(graph));
+  static std::unique_ptr<Context> create_context(std::shared_ptr<GraphState> graph,
+                                                 void* host_token) {
+    return std::make_unique<Context>(std::move(graph), host_token);
   }
   static nnwasm_status translate_exception(const char* what, bool loading) {
     try {

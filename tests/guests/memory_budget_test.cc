@@ -105,3 +105,28 @@ TEST_F(MemoryBudget, BadBudgetsAreUsageErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// An ONNX context's tensors count: each context of a dynamic-shape model holds its input
+// (12 MB here) and the output ONNX Runtime allocates for it (12 MB), so two fit in 50 MB and the
+// third's set_input is too_large, naming the limit. Without the count, all eight took 192 MB.
+TEST(MemoryBudgetOnnx, ContextTensorsCountAgainstMaxMemory) {
+  auto r =
+      run_process({nnwasm_binary(), "run", "--nn-isolate=none", "--nn-max-memory", "50000000",
+                   "--dir", std::string(NNWASM_MODEL_DIR) + "::/models", guest_path("nn_cycle"),
+                   "contexts", "/models/dynamic.onnx", "1000000", "3", "8"},
+                  {}, {}, 120);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("contexts: 2 of 8, then set_input error 7"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("of --nn-max-memory"), std::string::npos) << r.err;
+  // With room for all eight (8 x 24 MB), all run.
+  auto roomy =
+      run_process({nnwasm_binary(), "run", "--nn-isolate=none", "--nn-max-memory", "250000000",
+                   "--dir", std::string(NNWASM_MODEL_DIR) + "::/models", guest_path("nn_cycle"),
+                   "contexts", "/models/dynamic.onnx", "1000000", "3", "8"},
+                  {}, {}, 120);
+  EXPECT_NE(roomy.out.find("contexts: 8 of 8"), std::string::npos) << roomy.out << roomy.err;
+}
+
+}  // namespace

@@ -5,6 +5,7 @@
 //                                         f32 [1, FLOATS] input of zeros, read output 0, unload
 //   nn_cycle.wasm bytes-after-fds FILE FLOATS   the same with no file descriptor left (it fails),
 //                                         then again once they are closed (it works)
+//   nn_cycle.wasm contexts FILE ROWS COLS N   N contexts, each with a [ROWS, COLS] input, computed
 //   nn_cycle.wasm llm NAME CONFIG TOKENS  load_by_name_with_config, stream TOKENS tokens,
 //                                         finalize the context, unload
 #include <stdint.h>
@@ -95,15 +96,52 @@ static void bytes_after_fds(const char* path, uint32_t floats) {
   printf("load after closing them: ok\n");
 }
 
+// N contexts of FILE's model, each given an f32 [ROWS, COLS] input of zeros and computed: prints
+// how far it got ("contexts: K of N, then set_input/compute error E"), for memory budget tests.
+static void contexts(const char* path, uint32_t rows, uint32_t cols, int n) {
+  uint32_t size = 0;
+  uint8_t* model = read_model(path, &size);
+  graph_builder builder = {model, size};
+  graph g;
+  REQUIRE(
+      wasi_nn_load(&builder, 1, WASI_NN_ENCODING_AUTODETECT_WASMEDGE, WASI_NN_TARGET_CPU, &g) == 0,
+      "load");
+  free(model);
+  float* input = calloc((size_t)rows * cols, sizeof(float));
+  REQUIRE(input != NULL, "input");
+  uint32_t dims[2] = {rows, cols};
+  tensor t = {dims, 2, WASI_NN_TYPE_F32, (const uint8_t*)input, rows * cols * 4};
+  for (int k = 0; k < n; ++k) {
+    graph_execution_context c;
+    REQUIRE(wasi_nn_init_execution_context(g, &c) == 0, "init_execution_context");
+    int code = wasi_nn_set_input(c, 0, &t);
+    const char* what = "set_input";
+    if (code == 0) {
+      code = wasi_nn_compute(c);
+      what = "compute";
+    }
+    if (code != 0) {
+      printf("contexts: %d of %d, then %s error %d\n", k, n, what, code);
+      return;
+    }
+  }
+  printf("contexts: %d of %d\n", n, n);
+}
+
 int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "bytes") == 0) {
     bytes_cycle(argv[2], (uint32_t)atoi(argv[3]));
+  } else if (argc == 6 && strcmp(argv[1], "contexts") == 0) {
+    contexts(argv[2], (uint32_t)atoi(argv[3]), (uint32_t)atoi(argv[4]), atoi(argv[5]));
   } else if (argc == 4 && strcmp(argv[1], "bytes-after-fds") == 0) {
     bytes_after_fds(argv[2], (uint32_t)atoi(argv[3]));
   } else if (argc == 5 && strcmp(argv[1], "llm") == 0) {
     llm_cycle(argv[2], argv[3], atoi(argv[4]));
   } else {
-    guest_fail("usage", "bytes FILE FLOATS | bytes-after-fds FILE FLOATS | llm NAME CONFIG TOKENS");
+    guest_fail(
+        "usage",
+        "bytes FILE FLOATS | bytes-after-fds FILE FLOATS | contexts FILE ROWS COLS N | llm NAME "
+        "CONFIG TOKENS");
   }
   return 0;
 }
