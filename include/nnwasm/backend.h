@@ -105,12 +105,12 @@ enum {
   NNWASM_ENCODING_TENSORFLOW = 2,
   NNWASM_ENCODING_PYTORCH = 3,
   NNWASM_ENCODING_TENSORFLOWLITE = 4,
-  NNWASM_ENCODING_GGML = 6,
-  /* The guest asked for autodetection and this backend won by sniffing: `load` receives the
-   * encoding its `sniff` reported instead, so a backend only sees this in `sniff` results that
-   * do not know the encoding. */
-  NNWASM_ENCODING_AUTODETECT = 0xFFFFFFFFu
+  NNWASM_ENCODING_GGML = 6
 };
+/* The guest asked for autodetection and this backend won by sniffing: `load` receives the
+ * encoding its `sniff` reported instead, so a backend only sees this in `sniff` results that
+ * do not know the encoding. A macro: ISO C limits enumerators to the range of int. */
+#define NNWASM_ENCODING_AUTODETECT ((nnwasm_encoding)0xFFFFFFFFu)
 
 /* Execution targets. The core picks the target (and device) before `load` and `load_file`: it
  * is never AUTO there. AUTO appears in what the guest asked for, and in `load_by_name`, where
@@ -131,9 +131,10 @@ enum {
   NNWASM_TENSOR_F64 = 2,
   NNWASM_TENSOR_U8 = 3, /* also: text (UTF-8) and opaque bytes */
   NNWASM_TENSOR_I32 = 4,
-  NNWASM_TENSOR_I64 = 5,
-  NNWASM_TENSOR_UNKNOWN = 0xFFFFFFFFu /* graph_io only: not declared, or none of the six */
+  NNWASM_TENSOR_I64 = 5
 };
+/* graph_io only: not declared, or none of the six (a macro, as NNWASM_ENCODING_AUTODETECT). */
+#define NNWASM_TENSOR_UNKNOWN ((nnwasm_tensor_type)0xFFFFFFFFu)
 
 /* Log levels of `nnwasm_host.log`, lowest first. */
 typedef uint32_t nnwasm_log_level;

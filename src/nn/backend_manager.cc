@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 uint32_t resolve_ambiguous_encoding(uint32_t encoding, std::span<const uint8_t> head) {
   if (encoding != 5 && encoding != 6) return encoding;
   bool gguf = head.size() >= 4 && std::memcmp(head.data(), "GGUF", 4) == 0;
-  return gguf ? NNWASM_ENCODING_GGML : NNWASM_ENCODING_AUTODETECT;
+  return gguf ? uint32_t{NNWASM_ENCODING_GGML} : NNWASM_ENCODING_AUTODETECT;
 }
 
 BackendManager::BackendManager(BackendConfig config) : config_(std::move(config)) {

@@ -243,6 +243,18 @@ std::vector<NamedModel> ModelRegistry::list() const {
   return models;
 }
 
+std::string_view ModelRegistry::config_key(std::string_view config) {
+  const size_t begin = config.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  const size_t end = config.find_last_not_of(" \t\r\n");
+  const std::string_view text = config.substr(begin, end + 1 - begin);
+  if (text.front() == '{' && text.back() == '}' &&
+      text.find_first_not_of(" \t\r\n", 1) == text.size() - 1) {
+    return {};  // "{ }"
+  }
+  return config;
+}
+
 NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
                             std::shared_ptr<Graph>* out) {
   std::shared_ptr<Entry> entry;
@@ -254,11 +266,12 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
   // Not the host's: a backend that knows models by name (the rpc backend) may have it.
   if (!entry) return load_graph_by_name(manager_, name, config, out);
   std::lock_guard load_lock(entry->load_mutex);
-  if (entry->first && entry->first_config == config) {
+  const std::string_view key = config_key(config);
+  if (entry->first && entry->first_config == key) {
     *out = entry->first;
     return NnStatus::ok();
   }
-  if (auto other = entry->others.find(config); other != entry->others.end()) {
+  if (auto other = entry->others.find(key); other != entry->others.end()) {
     if ((*out = other->second.lock())) return NnStatus::ok();
   }
   const NamedModel& model = entry->model;
@@ -279,10 +292,10 @@ NnStatus ModelRegistry::get(std::string_view name, std::string_view config,
   if (!status.is_ok()) return status;
   if (!entry->first) {
     entry->first = graph;
-    entry->first_config = config;
+    entry->first_config = key;
   } else {
     std::erase_if(entry->others, [](const auto& other) { return other.second.expired(); });
-    entry->others[std::string(config)] = graph;
+    entry->others[std::string(key)] = graph;
   }
   *out = std::move(graph);
   return status;

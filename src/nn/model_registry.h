@@ -51,12 +51,16 @@ class ModelRegistry {
 
   // The shared graph for `name` with `config`. The first config a name is loaded with keeps
   // its graph for the rest of the process (loaded once, shared by every instance); a graph of
-  // another config is shared while someone uses it. Sessions cache graphs by name, so within a
-  // guest a later config is ignored until it unloads the name (ABI.md section 4); then its
-  // next load gets the graph of the new config. A name not registered goes to
+  // another config is shared while someone uses it. Sessions cache graphs by name and config
+  // (config_key): a guest's later load with another config gets a graph of that config, or the
+  // error a fresh load of it would give (as WasmEdge). A name not registered goes to
   // load_graph_by_name (never cached here: the backend owns it). Unknown name: not_found.
   // Missing file: model_not_found.
   NnStatus get(std::string_view name, std::string_view config, std::shared_ptr<Graph>* out);
+
+  // What identifies a config among the loads of one name: its text, except that no config, a
+  // blank one and "{}" are one and the same (no settings).
+  static std::string_view config_key(std::string_view config);
 
  private:
   struct Entry {

@@ -132,7 +132,7 @@ NnStatus Session::admit_upload(uint64_t bytes, Reservation* out) {
 NnStatus Session::load_by_name(std::string_view name, std::string_view config,
                                uint32_t* graph_out) {
   std::string key(name);
-  key.append(1, '\0').append(config);
+  key.append(1, '\0').append(ModelRegistry::config_key(config));
   {
     std::lock_guard lock(mutex_);
     if (auto it = name_cache_.find(key); it != name_cache_.end() && graphs_.count(it->second)) {

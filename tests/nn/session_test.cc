@@ -125,30 +125,38 @@ TEST_F(SessionTest, NamedModelIsLoadedOnceAndSharedAcrossSessions) {
   EXPECT_EQ(first.load_by_name("nope", {}, &g1).code, uint32_t{NNWASM_NOT_FOUND});
 }
 
-TEST_F(SessionTest, AfterUnloadANamedModelTakesTheNewConfig) {
+TEST_F(SessionTest, AnotherConfigForALoadedNameGetsAGraphOfItsOwn) {
   std::filesystem::path model = std::filesystem::temp_directory_path() / "nnwasm_session_config";
   std::ofstream(model) << "AFFINE 3 0";
   NamedModel named;
   ASSERT_TRUE(nnwasm::frontend::parse_preload("c:openvino:cpu:" + model.string(), &named).is_ok());
   runtime.models.add(named);
   Session session(runtime), other(runtime);
-  uint32_t g1, g2, g3, g4;
+  uint32_t g1, g2, g3, g4, g5;
   ASSERT_TRUE(session.load_by_name("c", "{\"a\":1}", &g1).is_ok());
-  // Within a session a name keeps its graph: a later config is ignored...
-  ASSERT_TRUE(session.load_by_name("c", "{\"a\":2}", &g2).is_ok());
+  // The same config again: the same handle.
+  ASSERT_TRUE(session.load_by_name("c", "{\"a\":1}", &g2).is_ok());
   EXPECT_EQ(g1, g2);
-  // ...until the guest unloads it; then the new config gets its own graph.
-  ASSERT_TRUE(session.unload(g1).is_ok());
+  // Another config: a graph of that config (as WasmEdge), not the first one silently.
   ASSERT_TRUE(session.load_by_name("c", "{\"a\":2}", &g3).is_ok());
+  EXPECT_NE(g1, g3);
   std::shared_ptr<Graph> first, second;
   ASSERT_TRUE(runtime.models.get("c", "{\"a\":1}", &first).is_ok());
   ASSERT_TRUE(runtime.models.get("c", "{\"a\":2}", &second).is_ok());
   EXPECT_NE(first.get(), second.get());
   // The same config in another session shares the loaded graph.
   ASSERT_TRUE(other.load_by_name("c", "{\"a\":2}", &g4).is_ok());
-  EXPECT_EQ(second.use_count(), 1 + 2);  // `second` + one per session: the registry keeps
-                                         // only the first config's graph
-  EXPECT_EQ(first.use_count(), 1 + 1);   // registry + `first`
+  EXPECT_EQ(second.use_count(), 1 + 2);     // `second` + one per session: the registry keeps
+                                            // only the first config's graph
+  EXPECT_EQ(first.use_count(), 1 + 1 + 1);  // registry + `first` + the session's g1
+  // No config, a blank one and "{}" are one config.
+  ASSERT_TRUE(other.load_by_name("c", "", &g4).is_ok());
+  ASSERT_TRUE(other.load_by_name("c", " { } ", &g5).is_ok());
+  EXPECT_EQ(g4, g5);
+  EXPECT_EQ(ModelRegistry::config_key("{}"), "");
+  EXPECT_EQ(ModelRegistry::config_key("\t\n"), "");
+  EXPECT_EQ(ModelRegistry::config_key("{\"a\":1}"), "{\"a\":1}");
+  EXPECT_EQ(ModelRegistry::config_key("{"), "{");
 }
 
 // set_input + compute + get_output of one f32 value through the session; the result or NaN.
