@@ -146,6 +146,10 @@ class Batch::Impl {
       }
     }
     if (member.failure) std::rethrow_exception(std::exchange(member.failure, nullptr));
+    if (member.sample_apart && member.sampler != nullptr) {
+      lock.unlock();  // no step touches a member that asks for nothing
+      return sample_apart(member);
+    }
     return member.result;
   }
 
@@ -398,6 +402,23 @@ class Batch::Impl {
     return best;
   }
 
+  // What llama_sampler_sample does, on the member's copy of its logits (Member::sample_apart).
+  static int32_t sample_apart(Member& m) {
+    thread_local std::vector<llama_token_data> candidates;  // reused by the thread's calls
+    candidates.resize(m.logits.size());
+    for (size_t i = 0; i < m.logits.size(); ++i) {
+      candidates[i] = llama_token_data{static_cast<llama_token>(i), m.logits[i], 0.0f};
+    }
+    llama_token_data_array cur{candidates.data(), candidates.size(), -1, false};
+    llama_sampler_apply(m.sampler, &cur);
+    if (cur.selected < 0 || static_cast<size_t>(cur.selected) >= cur.size) {
+      throw Error{NNWASM_RUNTIME_ERROR, "the sampler chain selected no token"};
+    }
+    const llama_token token = cur.data[cur.selected].id;
+    llama_sampler_accept(m.sampler, token);
+    return token;
+  }
+
   // One step, led by the calling thread (`lock` held on entry and exit).
   void run_step(std::unique_lock<std::mutex>& lock) {
     leading_ = true;
@@ -471,6 +492,11 @@ class Batch::Impl {
         }
         for (Member* m : step_) {
           if (m->logits_index < 0) continue;
+          if (m->sample_apart && m->sampler != nullptr) {
+            const float* row = llama_get_logits_ith(ctx_, m->logits_index);
+            m->logits.assign(row, row + n_vocab_);
+            continue;
+          }
           m->result = m->sampler != nullptr
                           ? llama_sampler_sample(m->sampler, ctx_, m->logits_index)
                           : most_likely(llama_get_logits_ith(ctx_, m->logits_index));

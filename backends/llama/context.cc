@@ -1,8 +1,8 @@
 // An execution context: a sequence of its model's batch (batch.cc: its KV cells in the shared
 // llama context, decoded together with the other contexts that generate at the same time) or,
 // in embedding mode, a llama context of its own; its sampler chain, the prompt and metadata
-// inputs, generation by compute() or one token per compute_single(), and the outputs of ABI.md
-// section 5.
+// inputs, generation by compute() or one token per compute_single(), and the outputs of
+// docs/abi.md section 5.
 #include <llama.h>
 
 #include <algorithm>
@@ -19,7 +19,7 @@ namespace nnwasm::llama_backend {
 
 namespace {
 
-// ABI.md: a prompt may use at most ctx-size - 4 tokens.
+// docs/abi.md section 5: a prompt may use at most ctx-size - 4 tokens.
 constexpr uint32_t kPromptReserve = 4;
 
 class LlamaContext final : public Context {
@@ -396,6 +396,7 @@ class LlamaContext final : public Context {
       }
       llama_sampler_chain_add(chain, g);
     }
+    grammar_ = !grammar.empty();
     if (o.repeat_penalty != 1.0f || o.frequency_penalty != 0.0f || o.presence_penalty != 0.0f) {
       llama_sampler_chain_add(
           chain,
@@ -435,6 +436,7 @@ class LlamaContext final : public Context {
 
   // Decodes the prompt, or the last token, in the batch's next step and samples the next token.
   llama_token decode_and_sample() {
+    member_->sample_apart = grammar_;  // grammars are sampled off the shared step
     try {
       if (!prompt_decoded_) {
         const llama_token token =
@@ -568,7 +570,8 @@ class LlamaContext final : public Context {
   llama_sampler* sampler_ = nullptr;
   bool context_stale_ = true;
   bool sampler_stale_ = true;
-  bool greedy_ = false;  // sampler_ is greedy alone
+  bool greedy_ = false;   // sampler_ is greedy alone
+  bool grammar_ = false;  // sampler_ has a grammar
 
   std::vector<llama_token> prompt_;
   std::vector<llama_token> scratch_;  // set_prompt's tokens before they replace prompt_

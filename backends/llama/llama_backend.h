@@ -149,8 +149,12 @@ class Batch {
     const int32_t* tokens = nullptr;  // llama_token
     int32_t count = 0;
     llama_sampler* sampler = nullptr;  // nullptr: greedy
-    void* host_token = nullptr;        // for cancellation
-    std::thread::id thread;            // that asks
+    // Sampled on the asking thread from a copy of its logits, not in the shared step: a grammar
+    // can take seconds per token (an ambiguous one) and must stall no other sequence.
+    bool sample_apart = false;
+    std::vector<float> logits;   // the copy (sample_apart)
+    void* host_token = nullptr;  // for cancellation
+    std::thread::id thread;      // that asks
     int32_t threads = 1, threads_batch = 1;
     bool pending = false;
     int32_t step_tokens = 0;    // of them in the step under way (0: not in it)

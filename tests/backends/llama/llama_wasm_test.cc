@@ -292,7 +292,7 @@ TEST(LlamaWasmLifecycle, ReloadsSetInputTwiceMetadataBeforeComputeAndErrorCodes)
   EXPECT_EQ(counts(field(r.out, "a_metadata")).input, ref.input_tokens);
   // Reloaded with the metadata as load config (the guest checks all five texts are equal).
   EXPECT_EQ(unhex(field(r.out, "reload_text")), ref.text)
-      << "after unload, load_by_name_with_config's new config must apply (ABI.md section 4); "
+      << "after unload, load_by_name_with_config's new config must apply (docs/abi.md section 4); "
          "the first load's config asked for 3 tokens";
   EXPECT_EQ(fields(r.out, "reload_again_text").size(), 4u);
 }
@@ -375,7 +375,8 @@ TEST(LlamaWasmTarget, GpuFallsBackToCpuWithAWarningOrFailsUnderStrictTarget) {
 }
 
 TEST(LlamaWasmTarget, DefaultThreadsAreTheCpusTheProcessMayRunOn) {
-  // ABI.md: more threads than CPUs makes ggml's threads spin against each other (100x slower).
+  // docs/abi.md section 5: more threads than CPUs makes ggml's threads spin against each other
+  // (100x slower).
   cpu_set_t allowed;
   ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
   int first_cpu = 0;
@@ -676,6 +677,26 @@ TEST(LlamaWasmBatching, ACancelledGenerationLeavesTheOthersStreaming) {
   EXPECT_EQ(field(outs[0], "compute_rc"), "5") << "runtime_error: cancelled";
   EXPECT_GT(counts(field(outs[0], "compute_metadata")).output, 0);
   expect_stream_matches(outs[1], "stream", ref, 100);
+}
+
+TEST(LlamaWasmBatching, AnAmbiguousGrammarStallsOnlyItsOwnGuest) {
+  // llama.cpp's grammar sampler takes seconds per token on this grammar (its stacks multiply).
+  // Sampled inside the shared step, it held every other sequence of the model for as long; now
+  // a grammar is sampled on its own guest's thread, and the other guest streams its whole text
+  // before the grammar's first token.
+  const ReferenceResult ref = reference(params(kOtherPrompt, 48));
+  const std::string ambiguous =
+      R"({"n-predict":2,"temp":0,"grammar":"root ::= x*\nx ::= [a-z ]* [a-z ]* [a-z ]*"})";
+  const std::vector<std::string> outs =
+      run_instances(2, {"default", "stream+times", kPrompt + "|" + kOtherPrompt,
+                        ambiguous + "|" + metadata(params(kOtherPrompt, 48))});
+  ASSERT_EQ(outs.size(), 2u);
+  expect_stream_matches(outs[1], "stream", ref, 100);
+  const std::vector<long long> grammar = piece_times(outs[0], "stream");
+  const std::vector<long long> other = piece_times(outs[1], "stream");
+  ASSERT_FALSE(grammar.empty()) << outs[0];
+  ASSERT_FALSE(other.empty()) << outs[1];
+  EXPECT_LT(other.back(), grammar.front()) << "the other guest waited for the grammar's sampling";
 }
 
 TEST(LlamaWasmBatching, TheParallelOptionIsCheckedAndPassedToTheBackend) {
