@@ -12,6 +12,7 @@
 #include <climits>
 #include <condition_variable>
 #include <cstring>
+#include <future>
 #include <thread>
 
 #include "rpc/nnwasm_service.h"
@@ -201,9 +202,9 @@ const std::vector<std::string>& RpcServer::listening() const {
   return impl_->listening;
 }
 
-void RpcServer::shutdown() {
+bool RpcServer::shutdown() {
   Impl& s = *impl_;
-  if (s.stopped || !s.server) return;
+  if (s.stopped || !s.server) return true;
   s.stopped = true;
   s.server->GetHealthCheckService()->SetServingStatus(false);
   spdlog::info("serve: NOT_SERVING, draining the calls in flight for up to {} ms (--nn-rpc-drain)",
@@ -214,8 +215,23 @@ void RpcServer::shutdown() {
   s.sessions.drain(s.options.drain);
   const auto drained = std::chrono::steady_clock::now();
   s.nnwasm.end_sessions();
-  s.server->Shutdown(std::chrono::system_clock::now());
-  s.server->Wait();
+  // gRPC's Shutdown cancels what still runs, then waits for every handler to return. A handler
+  // held by a framework call (a grammar that samples for minutes, a compute that cannot be
+  // cancelled) would hold it for as long: it runs on a thread of its own, given up on after a
+  // moment (the caller then ends the process: see shutdown()'s contract).
+  auto closed = std::make_shared<std::promise<void>>();
+  std::future<void> closing = closed->get_future();
+  std::thread closer([server = s.server.get(), closed] {
+    server->Shutdown(std::chrono::system_clock::now());
+    server->Wait();
+    closed->set_value();
+  });
+  const bool stuck = closing.wait_for(std::chrono::seconds(2)) != std::future_status::ready;
+  if (stuck) {
+    closer.detach();
+  } else {
+    closer.join();
+  }
   {
     std::lock_guard lock(s.reaper_mutex);
     s.reaper_stop = true;
@@ -224,8 +240,16 @@ void RpcServer::shutdown() {
   if (s.reaper.joinable()) s.reaper.join();
   for (const std::string& path : s.socket_paths) unlink(path.c_str());
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  if (stuck) {
+    spdlog::warn(
+        "serve: stopped with {} call(s) still inside a backend after the drain time and their "
+        "cancellation; not waiting for them",
+        s.sessions.drain(std::chrono::milliseconds(0)));
+    return false;
+  }
   spdlog::info("serve: stopped (calls drained in {} ms, then {} ms to close)", ms(drained - start),
                ms(std::chrono::steady_clock::now() - drained));
+  return true;
 }
 
 size_t RpcServer::open_sessions() const {

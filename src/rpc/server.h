@@ -46,8 +46,10 @@ class RpcServer {
   // The URIs served, with port 0 replaced by the port chosen.
   const std::vector<std::string>& listening() const;
   // Reports NOT_SERVING, ends the sessions, lets in-flight calls finish (up to the drain
-  // time), and removes the socket files. Idempotent.
-  void shutdown();
+  // time), and removes the socket files. Idempotent. Returns false when calls were still
+  // running after the drain time and their cancellation (a framework call that does not
+  // return): the server no longer listens, but the process can only end with _Exit.
+  bool shutdown();
   size_t open_sessions() const;
 
  private:

@@ -120,10 +120,11 @@ void SessionRegistry::leave() {
   if (--in_flight_ == 0) idle_.notify_all();
 }
 
-void SessionRegistry::drain(std::chrono::milliseconds limit) {
+int SessionRegistry::drain(std::chrono::milliseconds limit) {
   std::unique_lock lock(mutex_);
   draining_ = true;
   idle_.wait_for(lock, limit, [&] { return in_flight_ == 0; });
+  return in_flight_;
 }
 
 size_t SessionRegistry::reap_idle(std::chrono::steady_clock::duration idle) {

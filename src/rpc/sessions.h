@@ -55,7 +55,9 @@ class SessionRegistry {
   // (see accepting()); it returns when none is left or `limit` passed.
   bool enter(grpc::ServerContextBase& context, grpc::Status* status);
   void leave();
-  void drain(std::chrono::milliseconds limit);
+  // Waits (up to `limit`) until no call is in flight, refusing new ones from now; returns how
+  // many are still running (stuck in a framework call, say).
+  int drain(std::chrono::milliseconds limit);
 
  private:
   // Sets the draining refusal in `status` (and its trailer); returns false.

@@ -51,7 +51,7 @@ grpc::Status ExecutionContextService::SetInput(grpc::ServerContext* context,
                                                google::protobuf::Empty*) {
   return on_session(sessions_, context, [&](nn::Session& session) {
     const wire::Tensor& t = request->tensor();
-    // The guest's raw witx type travels in `ty` (ABI.md section 7).
+    // The guest's raw witx type travels in `ty` (docs/abi.md section 7).
     const uint32_t type = static_cast<uint32_t>(t.ty());
     if (nn::element_size(type) == 0) {
       return nn::nn_error(NNWASM_INVALID_ARGUMENT,

@@ -562,3 +562,33 @@ TEST_F(RpcServerTest, ALoadOverTheMemoryBudgetIsRefusedBeforeItsBytes) {
 }
 
 }  // namespace
+
+namespace {
+
+// A call stuck in a framework (llama.cpp's grammar sampler on an ambiguous grammar takes minutes
+// per token) does not keep the server from stopping: SIGTERM drains for --nn-rpc-drain, cancels,
+// and exits without waiting for it.
+TEST_F(RpcServerTest, SigtermStopsTheServerWithinItsDrainTimeWhateverACallIsDoing) {
+  server->stop(SIGTERM);
+  server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{
+          nnwasm::test::nnwasm_binary(), "serve", "--nn-rpc-uri", "unix://" + socket,
+          "--nn-preload", "tiny:ggml:cpu:" + model_path("tiny-llama.gguf"), "--nn-rpc-drain", "1"},
+      "listening on");
+  ASSERT_TRUE(server->ready()) << server->output();
+  const uint32_t ctx = context_of("tiny");
+  ASSERT_TRUE(set_prompt(ctx, "Once upon a time",
+                         R"({"n-predict":4,"temp":0,"grammar":"root ::= x*\nx ::= )"
+                         R"([a-z ]* [a-z ]* [a-z ]* [a-z ]* [a-z ]* [a-z ]*"})"));
+  std::thread stuck([&] { compute(ctx); });  // ends with an error when the server goes
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // inside the sampler by now
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server->stop(SIGTERM, 60), 0) << server->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8)) << server->output();
+  EXPECT_NE(server->output().find("still inside a backend"), std::string::npos) << server->output();
+  EXPECT_FALSE(fs::exists(socket));
+  stuck.join();
+  server.reset();
+}
+
+}  // namespace

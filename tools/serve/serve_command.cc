@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 namespace nnwasm::cli {
@@ -51,7 +52,13 @@ int serve_models(const ServeCommandOptions& options) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   spdlog::info("serve: {}: draining in-flight calls, then stopping", strsignal(signal));
-  server.shutdown();
+  if (!server.shutdown()) {
+    // A call stuck in a framework would hold the process (gRPC's threads, the models) for as
+    // long as it runs: end it here, within the drain time as the operator asked.
+    spdlog::default_logger()->flush();
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   return 0;
 }
 
