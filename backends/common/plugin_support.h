@@ -215,7 +215,8 @@ inline std::string dims_text(const uint32_t* dims, uint32_t rank) {
 }
 
 // CPUs this process may run on (sched_getaffinity), at least 1: every backend's default thread
-// count, since more threads than CPUs make frameworks' worker threads fight (ABI.md section 5).
+// count, since more threads than CPUs make frameworks' worker threads fight (docs/abi.md
+// section 5).
 inline int cpus_available() noexcept {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;

@@ -212,7 +212,7 @@ void sniff_gguf(const uint8_t* data, size_t size, nnwasm_sniff_result* out) {
 }
 
 namespace {
-// Inputs and outputs of every LLM graph (ABI.md section 5).
+// Inputs and outputs of every LLM graph (docs/abi.md section 5).
 const nnwasm_tensor_desc kInputs[] = {
     {"prompt", NNWASM_TENSOR_U8, 0, nullptr, NNWASM_IO_TEXT},
     {"metadata", NNWASM_TENSOR_U8, 0, nullptr, NNWASM_IO_JSON | NNWASM_IO_OPTIONAL},

@@ -1,4 +1,4 @@
-// Parsing of the metadata JSON (ABI.md section 5) with nlohmann::json; no llama.cpp here.
+// Parsing of the metadata JSON (docs/abi.md section 5) with nlohmann::json; no llama.cpp here.
 #include "options.h"
 
 #include <nlohmann/json.hpp>

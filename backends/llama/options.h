@@ -1,4 +1,4 @@
-// The llama backend's settings: WasmEdge's metadata JSON keys (ABI.md section 5) parsed into
+// The llama backend's settings: WasmEdge's metadata JSON keys (docs/abi.md section 5) parsed into
 // one struct. The same JSON arrives as a load config and on input 1; both are applied on top
 // of the current values, so a key not given keeps its value.
 #pragma once

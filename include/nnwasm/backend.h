@@ -75,7 +75,7 @@ extern "C" {
 #define NNWASM_BACKEND_EXPORT
 #endif
 
-/* ==== Enumerations (values are those of WASI-NN, see ABI.md) ================================ */
+/* ==== Enumerations (values are those of WASI-NN, see docs/abi.md) =========================== */
 
 typedef uint32_t nnwasm_status;
 enum {

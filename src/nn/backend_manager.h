@@ -90,7 +90,7 @@ class BackendManager {
   std::shared_ptr<PluginHandle> transport_;  // kept open while the process may be used
 };
 
-// Resolves the encodings 5 and 6, which WasmEdge and WAMR number differently (ABI.md section
+// Resolves the encodings 5 and 6, which WasmEdge and WAMR number differently (docs/abi.md section
 // 3): GGUF bytes -> ggml, anything else -> autodetect. Other values pass through.
 uint32_t resolve_ambiguous_encoding(uint32_t encoding, std::span<const uint8_t> head);
 

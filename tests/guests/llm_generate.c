@@ -1,5 +1,5 @@
-// Guest: one LLM generation through WASI-NN (ABI.md section 5), printed byte-exact for the llama
-// backend tests (tests/backends/llama/llama_wasm_test.cc), which compare it with llama.cpp.
+// Guest: one LLM generation through WASI-NN (docs/abi.md section 5), printed byte-exact for the
+// llama backend tests (tests/backends/llama/llama_wasm_test.cc), which compare it with llama.cpp.
 //
 //   nnwasm run --nn-preload default:GGML:CPU:tiny-llama.gguf llm_generate.wasm \
 //       NAME MODE PROMPT [METADATA [CONFIG]]

@@ -1,4 +1,4 @@
-// Guest: life cycle of an LLM named model and context through WASI-NN (ABI.md section 5) for
+// Guest: life cycle of an LLM named model and context through WASI-NN (docs/abi.md section 5) for
 // tests/backends/llama/llama_wasm_test.cc, which compares the printed texts with llama.cpp:
 // metadata before any compute, set_input twice, the error codes (model_not_found, not_found,
 // bad prompt, bad metadata), and unload + load_by_name_with_config five times.

@@ -1,4 +1,4 @@
-// wasi_ephemeral_nn: the 12 functions of ABI.md section 1, bound to the engine.
+// wasi_ephemeral_nn: the 12 functions of docs/abi.md section 1, bound to the engine.
 #include "nn/abi/ephemeral.h"
 
 #include <vector>

@@ -1,4 +1,4 @@
-// The legacy `wasi_nn` import module (WAMR's older ABI, ABI.md section 2), served by the same
+// The legacy `wasi_nn` import module (WAMR's older ABI, docs/abi.md section 2), served by the same
 // Session as wasi_ephemeral_nn.
 #pragma once
 

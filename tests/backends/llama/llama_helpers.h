@@ -1,6 +1,6 @@
 // Test helpers for the llama backend plugin: the plugin opened once per process, the shared
 // plugin helpers (plugin_test_support.h) and an Llm wrapper for one graph + context that
-// speaks ABI.md section 5 (prompt on input 0, metadata JSON on input 1).
+// speaks docs/abi.md section 5 (prompt on input 0, metadata JSON on input 1).
 #pragma once
 
 #include <nlohmann/json.hpp>
