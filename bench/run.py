@@ -25,6 +25,9 @@ usage: bench/run.py [BUILD_DIR]   (default: build)
   source) decoding N sequences of 128 tokens on the same threads, with a unified KV cache as
   the backend's (-kvu) and with one per sequence (its default); and the time to first token of a
   guest that joins 4 running streams vs one alone.
+- llama beside a bad grammar: a guest streaming 128 tokens next to one whose ambiguous grammar
+  takes seconds per token (llama.parallel=2, tests/guests/llm_generate.c in stream+times mode):
+  its tokens/s vs the same guest alone.
 - NNRPC: the same llama streaming guest and the digits guest with their models on `nnwasm serve`
   (`--nn-rpc-uri`), over a unix socket and loopback TCP, vs the same guests with the models
   local: tokens/s with Generate (the default against nnwasm servers) and with one round trip
@@ -175,6 +178,7 @@ def nn_benchmarks():
     print(f"{'  per extra instance (MiB)':<28}{(rss[8] - rss[1]) / 7:>12.1f}")
     llama_benchmarks(models)
     batching_benchmarks(models)
+    grammar_benchmarks(models)
     rpc_benchmarks(models)
     balancer_benchmarks(models)
     isolation_benchmarks(models)
@@ -297,6 +301,39 @@ def batching_benchmarks(models):
         alone.append(field(per_instance(1, "16", "10")[0], "ttft_ms:"))
     j, a = statistics.median(joined), statistics.median(alone)
     print(f"{'llama join 4 streams TTFT ms':<28}{j:>12.3f}{a:>12.3f}{j / a:>8.2f}   (vs alone)")
+
+
+def piece_rate(out, label="stream"):
+    """Tokens/s of an llm_generate MODE+times run: its pieces over the time between the first
+    and the last."""
+    times = [int(line.split()[1]) for line in out.splitlines()
+             if line.startswith(label + "_piece_ns:")]
+    return (len(times) - 1) / ((times[-1] - times[0]) / 1e9) if len(times) > 1 else float("nan")
+
+
+def grammar_benchmarks(models):
+    """A victim's tokens/s beside a guest whose ambiguous grammar takes seconds per token, vs
+    alone (issue: >= 0.8x at llama.parallel=2)."""
+    instances = os.path.join(native, "nnwasm_bench_instances")
+    guest = os.path.join(guests, "llm_generate.wasm")
+    if not os.path.exists(instances) or not os.path.exists(guest):
+        print(f"{'llama grammar neighbour':<28}skipped: nnwasm_bench_instances or llm_generate not built")
+        return
+    preload = "default:GGML:CPU:" + os.path.join(models, "tiny-llama.gguf")
+    victim = '{"n-predict":128,"temp":0}'
+    attacker = ('{"n-predict":2,"temp":0,"grammar":'
+                '"root ::= x*\\nx ::= [a-z ]* [a-z ]* [a-z ]*"}')
+    base = [instances, "2", guest, "--nn-preload", preload, "--nn-backend-option",
+            "llama.parallel=2", "--print-output", "--vary", "default", "stream+times"]
+    beside, alone = [], []
+    for _ in range(3):
+        outs = run(base + [LLAMA_PROMPT, attacker + "|" + victim]).split("=== instance ")[1:]
+        beside.append(piece_rate(outs[1]))
+        outs = run(base[:1] + ["1"] + base[2:] + [LLAMA_PROMPT, victim]).split("=== instance ")[1:]
+        alone.append(piece_rate(outs[0]))
+    b, a = statistics.median(beside), statistics.median(alone)
+    print(f"{'llama beside bad grammar':<28}{b:>12.1f}{a:>12.1f}{b / a:>8.3f}   "
+          "(tok/s vs alone; target >= 0.8)")
 
 
 def per_inference(out):
