@@ -51,9 +51,6 @@ constexpr int kRouteTries = 8;
 // than every 5 minutes with GOAWAY (too_many_pings).
 constexpr int kKeepaliveMs = 10000;
 
-// Chunks of a Load stream: well under any message limit.
-constexpr size_t kChunk = 1u << 20;
-
 }  // namespace
 
 Server::Server(std::string uri, std::chrono::milliseconds connect_timeout,
@@ -441,12 +438,7 @@ std::shared_ptr<Graph> load_bytes(const nnwasm_bytes& model, const nnwasm_load_o
                        options.server_uri != nullptr;
     chunk.set_target(named ? options.target : uint32_t{NNWASM_TARGET_AUTO});
     chunk.add_builder_sizes(model.size);
-    for (size_t at = 0; at < model.size; at += kChunk) {
-      chunk.set_data(model.data + at, std::min(kChunk, model.size - at));
-      if (!writer->Write(chunk)) break;  // the server answered early (an error)
-      chunk.Clear();
-    }
-    writer->WritesDone();
+    write_chunks(*writer, chunk, model.data, model.size);
     server->check(c, writer->Finish(), "load");
     return graph_on(server, result.graph_handle(), "guest model");
   };

@@ -50,6 +50,19 @@ void Context::set_input(uint32_t index, const nnwasm_tensor& tensor) {
   Server& server = *graph_->server;
   grpc::ClientContext c;
   server.prepare(&c, false);
+  if (server.extended() && tensor.size > kChunk) {  // over one message: in chunks
+    google::protobuf::Empty empty;
+    auto writer = server.nnwasm().SetInputStream(&c, &empty);
+    v1::SetInputChunk chunk;
+    chunk.set_ctx_handle(handle_);
+    chunk.set_index(index);
+    chunk.mutable_dimensions()->Add(tensor.dims, tensor.dims + tensor.rank);
+    chunk.set_type(tensor.type);
+    chunk.set_size(tensor.size);
+    write_chunks(*writer, chunk, tensor.data, tensor.size);
+    server.check(c, writer->Finish(), "set_input");
+    return;
+  }
   wire::SetInputRequest request;
   request.set_resource_handle(handle_);
   request.set_index(index);

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 #include <nnwasm/backend.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -25,6 +26,25 @@ namespace nnwasm::rpc_backend {
 using plugin_support::Error;
 namespace wire = ::wasi_ephemeral_nn;
 namespace v1 = ::nnwasm::rpc::v1;
+
+// Chunks of Load and SetInputStream streams: well under any server's message limit (4 MiB).
+inline constexpr size_t kChunk = 1u << 20;
+
+// Sends `size` bytes of `data` through a client stream in kChunk pieces, `chunk` (its header
+// set) carrying the first (so a header always goes, even with no data); stops early when the
+// server has answered (an error, which the caller's Finish reads).
+template <typename Writer, typename Chunk>
+void write_chunks(Writer& writer, Chunk& chunk, const uint8_t* data, size_t size) {
+  size_t at = 0;
+  do {
+    const size_t piece = std::min(kChunk, size - at);
+    chunk.set_data(data + at, piece);
+    if (!writer.Write(chunk)) break;
+    chunk.Clear();
+    at += piece;
+  } while (at < size);
+  writer.WritesDone();
+}
 
 // One server: its channel and stubs, whether it speaks nnwasm's extensions, and our session.
 class Server {

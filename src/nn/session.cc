@@ -124,7 +124,7 @@ NnStatus Session::load(std::span<const nnwasm_bytes> builders, uint32_t encoding
 NnStatus Session::admit_upload(uint64_t bytes, Reservation* out) {
   MemoryBudget& budget = runtime_.backends.memory();
   const DeviceKey host{NNWASM_TARGET_CPU, 0};
-  NnStatus status = budget.reserve(&memory_account_, host, bytes, "the model being received");
+  NnStatus status = budget.reserve(&memory_account_, host, bytes, "the data being received");
   if (status.is_ok()) *out = Reservation(&budget, &memory_account_, host, bytes);
   return status;
 }

@@ -47,8 +47,9 @@ class Session {
   // A name loaded before in this session with the same config gives the same handle; another
   // config gives a graph with that config (sharing the weights where the backend can).
   NnStatus load_by_name(std::string_view name, std::string_view config, uint32_t* graph_out);
-  // Admits `bytes` of a model being received for load() (NNRPC's Load stream) against this
-  // session's and the process's memory budgets before they arrive; too_large otherwise.
+  // Admits `bytes` being received for load() or set_input() (NNRPC's Load and SetInputStream)
+  // against this session's and the process's memory budgets before they arrive; too_large
+  // otherwise.
   NnStatus admit_upload(uint64_t bytes, Reservation* out);
   NnStatus init_execution_context(uint32_t graph, uint32_t* context_out);
   NnStatus set_input(uint32_t context, uint32_t index, const nnwasm_tensor& tensor);

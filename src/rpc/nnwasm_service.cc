@@ -126,6 +126,74 @@ void NnwasmService::end_sessions() {
   for (SessionStream* stream : open) stream->end();
 }
 
+namespace {
+
+// The data of a client-streamed upload (Load, SetInputStream) whose first chunk, read already,
+// declared `total` bytes: admitted against the session's and the server's memory budgets before
+// any byte is taken (`upload` holds that until the caller lets go), received into one buffer of
+// that size (never doubled), and exactly as long as declared.
+template <typename Chunk>
+nn::NnStatus receive(nn::Session& session, grpc::ServerReader<Chunk>* reader, Chunk* chunk,
+                     uint64_t total, const char* call, const char* what, nn::Reservation* upload,
+                     std::vector<uint8_t>* bytes) {
+  if (nn::NnStatus admitted = session.admit_upload(total, upload); !admitted.is_ok()) {
+    admitted.message = std::string(call) + ": " + admitted.message;
+    return admitted;
+  }
+  bytes->reserve(total);
+  do {
+    if (chunk->data().size() > total - bytes->size()) {
+      return nn::nn_error(NNWASM_INVALID_ARGUMENT,
+                          std::string(call) + ": more " + what + " bytes than declared");
+    }
+    bytes->insert(bytes->end(), chunk->data().begin(), chunk->data().end());
+  } while (reader->Read(chunk));
+  if (bytes->size() != total) {
+    return nn::nn_error(NNWASM_INVALID_ARGUMENT, std::string(call) + ": the " + what +
+                                                     " stream ended after " +
+                                                     std::to_string(bytes->size()) + " of " +
+                                                     std::to_string(total) + " bytes");
+  }
+  return nn::NnStatus::ok();
+}
+
+}  // namespace
+
+grpc::Status NnwasmService::SetInputStream(grpc::ServerContext* context,
+                                           grpc::ServerReader<v1::SetInputChunk>* reader,
+                                           google::protobuf::Empty*) {
+  return on_session(sessions_, context, [&](nn::Session& session) {
+    v1::SetInputChunk chunk;
+    if (!reader->Read(&chunk)) {
+      return nn::nn_error(NNWASM_INVALID_ARGUMENT, "set_input: no tensor header");
+    }
+    if (chunk.size() > runtime_.quotas.max_tensor_bytes) {
+      return nn::nn_error(NNWASM_TOO_LARGE, "set_input: a tensor of " +
+                                                std::to_string(chunk.size()) +
+                                                " bytes exceeds the server's limit of " +
+                                                std::to_string(runtime_.quotas.max_tensor_bytes) +
+                                                "; raise --nn-max-tensor-bytes of nnwasm serve");
+    }
+    if (nn::element_size(chunk.type()) == 0) {
+      return nn::nn_error(NNWASM_INVALID_ARGUMENT,
+                          "set_input: unknown tensor type " + std::to_string(chunk.type()) +
+                              " (0 f16, 1 f32, 2 f64, 3 u8, 4 i32, 5 i64)");
+    }
+    const uint32_t ctx = chunk.ctx_handle(), index = chunk.index(), type = chunk.type();
+    const std::vector<uint32_t> dims(chunk.dimensions().begin(), chunk.dimensions().end());
+    nn::Reservation upload;
+    std::vector<uint8_t> bytes;
+    if (nn::NnStatus received =
+            receive(session, reader, &chunk, chunk.size(), "set_input", "tensor", &upload, &bytes);
+        !received.is_ok()) {
+      return received;
+    }
+    const nnwasm_tensor tensor{dims.data(), static_cast<uint32_t>(dims.size()), type, bytes.data(),
+                               bytes.size()};
+    return session.set_input(ctx, index, tensor);
+  });
+}
+
 grpc::Status NnwasmService::Load(grpc::ServerContext* context,
                                  grpc::ServerReader<v1::LoadChunk>* reader,
                                  v1::LoadResult* result) {
@@ -151,27 +219,14 @@ grpc::Status NnwasmService::Load(grpc::ServerContext* context,
                                                 std::to_string(runtime_.quotas.max_model_bytes) +
                                                 "; raise --nn-max-model-bytes of nnwasm serve");
     }
-    // Admitted against the session's and the server's memory budgets before any byte is
-    // taken, so that a client cannot hold more than they allow while it streams.
-    nn::Reservation upload;
-    if (nn::NnStatus admitted = session.admit_upload(total, &upload); !admitted.is_ok()) {
-      admitted.message = "load: " + admitted.message;
-      return admitted;
-    }
     const uint32_t encoding = chunk.encoding(), target = chunk.target();
     std::vector<uint64_t> sizes(chunk.builder_sizes().begin(), chunk.builder_sizes().end());
+    nn::Reservation upload;
     std::vector<uint8_t> bytes;
-    bytes.reserve(total);  // admitted: one allocation of the declared size, never doubled
-    do {
-      if (chunk.data().size() > total - bytes.size()) {
-        return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: more model bytes than declared");
-      }
-      bytes.insert(bytes.end(), chunk.data().begin(), chunk.data().end());
-    } while (reader->Read(&chunk));
-    if (bytes.size() != total) {
-      return nn::nn_error(NNWASM_INVALID_ARGUMENT, "load: the model stream ended after " +
-                                                       std::to_string(bytes.size()) + " of " +
-                                                       std::to_string(total) + " bytes");
+    if (nn::NnStatus received =
+            receive(session, reader, &chunk, total, "load", "model", &upload, &bytes);
+        !received.is_ok()) {
+      return received;
     }
     std::vector<nnwasm_bytes> builders;
     size_t at = 0;

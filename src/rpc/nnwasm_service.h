@@ -25,6 +25,9 @@ class NnwasmService final : public v1::Nnwasm::WithCallbackMethod_OpenSession<v1
       grpc::CallbackServerContext* context, const v1::OpenSessionRequest* request) override;
   grpc::Status Load(grpc::ServerContext* context, grpc::ServerReader<v1::LoadChunk>* reader,
                     v1::LoadResult* result) override;
+  grpc::Status SetInputStream(grpc::ServerContext* context,
+                              grpc::ServerReader<v1::SetInputChunk>* reader,
+                              google::protobuf::Empty* result) override;
   grpc::Status Unload(grpc::ServerContext* context, const v1::UnloadRequest* request,
                       google::protobuf::Empty* result) override;
   grpc::Status FinalizeExecutionContext(grpc::ServerContext* context,

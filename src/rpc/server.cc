@@ -53,6 +53,12 @@ std::string prepare_socket_path(const std::string& uri, const std::string& path)
 
 }  // namespace
 
+// The largest message the server takes: WasmEdge's own limit (gRPC's default, 4 MiB) and an
+// envelope. gRPC refuses a longer one from its length prefix, before reading it, whoever sends
+// it; bigger tensors and models arrive in chunks (SetInputStream, Load), each call admitted
+// (token, memory budget) on its first chunk.
+constexpr int kMaxMessage = (4 << 20) + (64 << 10);
+
 struct RpcServer::Impl {
   Impl(nn::NnRuntime& runtime, ServeOptions opts)
       : options(std::move(opts)),
@@ -60,10 +66,7 @@ struct RpcServer::Impl {
         graph(sessions),
         resource(sessions),
         context(sessions),
-        nnwasm(sessions, runtime, options.version, options.max_sessions),
-        // Loads arrive in chunks, so the largest message is one tensor (plus its envelope).
-        max_message(static_cast<int>(
-            std::min<uint64_t>(INT_MAX, runtime.quotas.max_tensor_bytes + (1u << 20)))) {}
+        nnwasm(sessions, runtime, options.version, options.max_sessions) {}
 
   ServeOptions options;
   SessionRegistry sessions;
@@ -71,7 +74,6 @@ struct RpcServer::Impl {
   GraphResourceService resource;
   ExecutionContextService context;
   NnwasmService nnwasm;
-  int max_message;
   std::unique_ptr<grpc::Server> server;
   std::vector<std::string> listening;
   std::vector<std::string> socket_paths;  // removed at shutdown
@@ -127,7 +129,7 @@ std::string RpcServer::start() {
     }
     builder.AddListeningPort(uri, credentials, &ports[i]);
   }
-  builder.SetMaxReceiveMessageSize(s.max_message);
+  builder.SetMaxReceiveMessageSize(kMaxMessage);
   // Keepalive: a client that is killed or cut off stops answering pings, its connection and
   // session stream end, and its session is freed. Our clients ping every 10 s (backends/rpc);
   // accepting one per 5 s leaves room for timer jitter before gRPC counts a ping strike.

@@ -182,21 +182,52 @@ TEST_F(RpcServerTest, PlainServicesComputeAndErrorsCarryErrno) {
   server.reset();
 }
 
-TEST_F(RpcServerTest, TensorsOverTheDefault4MiBMessageLimitWork) {
+// A SetInputStream of `values` in 1 MiB chunks (as the rpc backend sends a big tensor); the
+// number of chunks written before the server answered goes to `written`.
+grpc::Status stream_f32(v1::Nnwasm::Stub& stub, uint32_t ctx, const std::vector<float>& values,
+                        const std::string& token = "", int* written = nullptr) {
+  grpc::ClientContext c;
+  if (!token.empty()) c.AddMetadata("authorization", "Bearer " + token);
+  google::protobuf::Empty empty;
+  auto writer = stub.SetInputStream(&c, &empty);
+  v1::SetInputChunk chunk;
+  chunk.set_ctx_handle(ctx);
+  chunk.add_dimensions(static_cast<uint32_t>(values.size()));
+  chunk.set_type(1);  // f32
+  chunk.set_size(values.size() * 4);
+  const auto* bytes = reinterpret_cast<const char*>(values.data());
+  int n = 0;
+  for (size_t at = 0; at < values.size() * 4; at += 1u << 20, ++n) {
+    chunk.set_data(bytes + at, std::min<size_t>(1u << 20, values.size() * 4 - at));
+    if (!writer->Write(chunk)) break;
+    chunk.Clear();
+  }
+  writer->WritesDone();
+  if (written != nullptr) *written = n;
+  return writer->Finish();
+}
+
+TEST_F(RpcServerTest, TensorsOverOneMessageArriveInChunksAndOneBigMessageIsRefused) {
   const uint32_t ctx = context_of("lin");
-  std::vector<float> big(16u << 20, 1.0f);  // 64 MiB
-  ASSERT_TRUE(set_f32(ctx, big).ok());
+  // The server takes messages of 4 MiB at most, as WasmEdge's: a longer one is refused from its
+  // length prefix, before its bytes are read.
+  grpc::ChannelArguments unlimited;
+  unlimited.SetMaxReceiveMessageSize(-1);
+  unlimited.SetMaxSendMessageSize(-1);
+  auto big_channel =
+      grpc::CreateCustomChannel("unix://" + socket, grpc::InsecureChannelCredentials(), unlimited);
+  EXPECT_EQ(set_f32(ctx, std::vector<float>(5u << 18, 1.0f)).error_code(),  // 5 MiB
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  std::vector<float> big(16u << 20, 1.0f);  // 64 MiB, in 1 MiB chunks
+  const grpc::Status streamed = stream_f32(*v1::Nnwasm::NewStub(big_channel), ctx, big);
+  ASSERT_TRUE(streamed.ok()) << streamed.error_message();
   ASSERT_TRUE(compute(ctx).ok());
   grpc::ClientContext c;
   c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   wire::GetOutputRequest request;
   request.set_resource_handle(ctx);
   wire::GetOutputResult result;
-  // The client's own receive limit must be raised too (a channel argument).
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  auto big_channel =
-      grpc::CreateCustomChannel("unix://" + socket, grpc::InsecureChannelCredentials(), args);
+  // Outputs come back whole: the client's own receive limit must be raised (a channel argument).
   auto stub = wire::GraphExecutionContextResource::NewStub(big_channel);
   ASSERT_TRUE(stub->GetOutput(&c, request, &result).ok());
   ASSERT_EQ(result.data().size(), big.size() * 4);
@@ -589,6 +620,47 @@ TEST_F(RpcServerTest, SigtermStopsTheServerWithinItsDrainTimeWhateverACallIsDoin
   EXPECT_FALSE(fs::exists(socket));
   stuck.join();
   server.reset();
+}
+
+}  // namespace
+
+namespace {
+
+// A client without the token is refused on the first chunk of its tensor, not after the server
+// has taken all of it; one over the memory budget too.
+TEST_F(RpcServerTest, AnUnauthenticatedOrOverBudgetTensorIsRefusedOnItsFirstChunk) {
+  server->stop(SIGTERM);
+  std::ofstream(dir / "token") << "s3cret\n";
+  server = std::make_unique<ServerProcess>(
+      std::vector<std::string>{
+          nnwasm::test::nnwasm_binary(), "serve", "--nn-rpc-uri", "unix://" + socket,
+          "--nn-backend-dir", nnwasm::test::test_plugin_dir(), "--nn-preload",
+          "lin:openvino:cpu:" + (dir / "lin.model").string(), "--nn-rpc-token-file",
+          (dir / "token").string(), "--nn-max-memory", "50000000"},
+      "listening on");
+  ASSERT_TRUE(server->ready()) << server->output();
+  const std::vector<float> big(50u << 18, 1.0f);  // 50 MiB
+  int written = 0;
+  grpc::Status denied = stream_f32(*nnwasm, 0, big, "", &written);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED) << denied.error_message();
+  EXPECT_LT(written, 50) << "the server read the whole tensor before refusing it";
+  // With the token: over --nn-max-memory, too_large, also before the bytes.
+  grpc::ClientContext c1, c2;
+  c1.AddMetadata("authorization", "Bearer s3cret");
+  c2.AddMetadata("authorization", "Bearer s3cret");
+  wire::LoadByNameRequest load;
+  load.set_name("lin");
+  wire::LoadByNameResult loaded;
+  ASSERT_TRUE(graph->LoadByName(&c1, load, &loaded).ok());
+  wire::InitExecutionContextRequest init;
+  init.set_resource_handle(loaded.graph_handle());
+  wire::InitExecutionContextResult ctx;
+  ASSERT_TRUE(resource->InitExecutionContext(&c2, init, &ctx).ok());
+  const grpc::Status over = stream_f32(*nnwasm, ctx.ctx_handle(), big, "s3cret", &written);
+  EXPECT_FALSE(over.ok());
+  EXPECT_NE(over.error_message().find("--nn-max-memory"), std::string::npos)
+      << over.error_message();
+  EXPECT_LT(written, 50);
 }
 
 }  // namespace
