@@ -148,6 +148,11 @@ class Batch::Impl {
     if (member.failure) std::rethrow_exception(std::exchange(member.failure, nullptr));
     if (member.sample_apart && member.sampler != nullptr) {
       lock.unlock();  // no step touches a member that asks for nothing
+      struct Busy {   // counted while it samples (use_threads_of_step)
+        std::atomic<int32_t>& n;
+        explicit Busy(std::atomic<int32_t>& count) : n(count) { ++n; }
+        ~Busy() { --n; }
+      } busy(sampling_apart_);
       return sample_apart(member);
     }
     return member.result;
@@ -366,6 +371,12 @@ class Batch::Impl {
       threads = std::max(threads, m->threads);
       threads_batch = std::max(threads_batch, m->threads_batch);
     }
+    // A guest sampling its grammar apart keeps a core busy meanwhile: ggml's threads spin at
+    // their barriers, and one more of them than there are free cores makes a step several times
+    // slower (5x measured on 2 cores).
+    const int32_t busy = sampling_apart_.load(std::memory_order_relaxed);
+    threads = std::max(1, threads - busy);
+    threads_batch = std::max(1, threads_batch - busy);
     if (threads != threads_ || threads_batch != threads_batch_) {
       llama_set_n_threads(ctx_, threads, threads_batch);
       threads_ = threads;
@@ -551,6 +562,7 @@ class Batch::Impl {
   const std::shared_ptr<const Weights> weights_;
   const uint32_t batch_size_, ubatch_size_, parallel_;
   const int32_t n_vocab_;
+  std::atomic<int32_t> sampling_apart_{0};  // members sampling on their own threads now
 
   std::mutex mutex_;                 // guards everything below
   std::condition_variable arrived_;  // for the leader: a request came, or a sequence left
