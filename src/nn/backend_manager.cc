@@ -67,11 +67,11 @@ std::vector<std::shared_ptr<BackendPlugin>> BackendManager::plugins(std::string*
       if (std::find(seen_names.begin(), seen_names.end(), file_name) != seen_names.end()) continue;
       if (!by_path_.count(file.string())) {
         if (broken_files_.count(file.string())) continue;
-        if (std::string message; out_of_file_descriptors(file.string(), &message)) {
-          if (out_of_fds != nullptr) *out_of_fds = std::move(message);
+        bool no_fds = false;
+        if (std::string why = plugin_file_problem(file.string(), &no_fds); no_fds) {
+          if (out_of_fds != nullptr) *out_of_fds = "backend plugin " + file.string() + ": " + why;
           continue;  // not broken: tried again next time
-        }
-        if (std::string why = plugin_file_problem(file.string()); !why.empty()) {
+        } else if (!why.empty()) {
           spdlog::warn("backend plugin {} skipped: {}", file.string(), why);
           broken_files_.emplace(file.string(), std::move(why));
           continue;

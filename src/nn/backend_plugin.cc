@@ -105,9 +105,11 @@ std::shared_ptr<PluginHandle> BackendPlugin::open(std::string* error, bool* out_
     if (out_of_fds != nullptr) *out_of_fds = true;
     return nullptr;
   };
-  if (std::string message; out_of_file_descriptors(path_, &message)) return no_fds(message);
   // dlopen of a truncated file dies of SIGBUS when it touches a segment past the end.
-  if (std::string why = plugin_file_problem(path_); !why.empty()) return fail(why);
+  bool file_without_fds = false;
+  if (std::string why = plugin_file_problem(path_, &file_without_fds); !why.empty()) {
+    return file_without_fds ? no_fds(why) : fail(why);
+  }
   void* library = dlopen(path_.c_str(), kDlopenFlags);
   if (library == nullptr) {
     const std::string why = dlerror();

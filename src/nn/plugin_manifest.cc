@@ -129,7 +129,7 @@ bool PluginManifest::may_recognise(std::string_view head) const {
   return false;
 }
 
-std::string plugin_file_problem(const std::string& path) {
+std::string plugin_file_problem(const std::string& path, bool* out_of_fds) {
 #if defined(__x86_64__)
   constexpr uint16_t kMachine = EM_X86_64;
 #elif defined(__aarch64__)
@@ -138,7 +138,13 @@ std::string plugin_file_problem(const std::string& path) {
   constexpr uint16_t kMachine = EM_NONE;  // not checked
 #endif
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (fd.get() < 0) return std::string("cannot open it: ") + std::strerror(errno);
+  if (fd.get() < 0) {
+    const int error = errno;
+    const std::string why = std::string("cannot open it: ") + std::strerror(error);
+    if (error != EMFILE && error != ENFILE) return why;
+    if (out_of_fds != nullptr) *out_of_fds = true;
+    return out_of_fds_message(why);
+  }
   struct stat st;
   if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "it is not a regular file";
   const auto size = static_cast<uint64_t>(st.st_size);
@@ -201,13 +207,6 @@ std::optional<PluginManifest> read_plugin_manifest(const std::string& path) {
     return parse_plugin_manifest(text);
   }
   return std::nullopt;
-}
-
-bool out_of_file_descriptors(const std::string& path, std::string* message) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (fd.get() >= 0 || (errno != EMFILE && errno != ENFILE)) return false;
-  *message = out_of_fds_message("cannot open " + path + ": " + std::strerror(errno));
-  return true;
 }
 
 std::string out_of_fds_message(const std::string& what) {

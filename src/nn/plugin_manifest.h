@@ -33,13 +33,12 @@ std::optional<PluginManifest> read_plugin_manifest(const std::string& path);
 // Why the file at `path` cannot be a shared library for this machine ("" when it can): checked
 // before dlopen, which maps each loadable segment and dies of SIGBUS on a truncated file. A
 // regular file (never waits on a FIFO), 64-bit little-endian ELF, ET_DYN for this CPU, with its
-// program headers and every PT_LOAD segment's bytes inside the file.
-std::string plugin_file_problem(const std::string& path);
+// program headers and every PT_LOAD segment's bytes inside the file. When the file could not
+// even be opened for want of file descriptors (EMFILE, ENFILE: a guest holding many files,
+// whose files are this process's), `*out_of_fds` is set: not a property of the file, so a
+// caller remembers nothing of it and tries again on the next load.
+std::string plugin_file_problem(const std::string& path, bool* out_of_fds = nullptr);
 
-// Whether opening `path` fails for want of file descriptors (EMFILE, ENFILE: a guest holding many
-// files, whose files are this process's), and then what to tell the user in `message`. Not a
-// property of the file: a caller remembers nothing of it and tries again on the next load.
-bool out_of_file_descriptors(const std::string& path, std::string* message);
 // The message for a failure `what` (e.g. "cannot read the directory D: Too many open files")
 // caused by running out of file descriptors.
 std::string out_of_fds_message(const std::string& what);

@@ -3,7 +3,11 @@
 // plugins, and the gpu fallback / strict policy.
 #include "nn/backend_manager.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -250,6 +254,32 @@ TEST(PluginManifest, ReadFromTheFileWithoutLoadingIt) {
   EXPECT_FALSE(read_plugin_manifest(plugins + "/libnnwasm-scale.so").has_value());
   EXPECT_FALSE(read_plugin_manifest("/nonexistent.so").has_value());
   EXPECT_FALSE(read_plugin_manifest("/etc/hostname").has_value());  // not ELF
+}
+
+// A plugin file that cannot be opened for want of file descriptors is not a broken plugin: the
+// check says so apart (in a child whose descriptor limit leaves it none).
+TEST(PluginManifest, AFileCheckWithoutFileDescriptorsSaysSoApart) {
+  const std::string plugin = nnwasm::test::test_plugin_dir() + "/libnnwasm-affine.so";
+  bool out_of_fds = false;
+  EXPECT_EQ(plugin_file_problem(plugin, &out_of_fds), "");
+  EXPECT_FALSE(out_of_fds);
+  EXPECT_NE(plugin_file_problem("/nonexistent.so", &out_of_fds), "");
+  EXPECT_FALSE(out_of_fds);  // a missing file is the file's problem
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // open() takes the lowest free descriptor: a limit at it leaves none.
+    int lowest_free = 0;
+    while (fcntl(lowest_free, F_GETFD) != -1) ++lowest_free;
+    const rlimit limit{static_cast<rlim_t>(lowest_free), static_cast<rlim_t>(lowest_free)};
+    bool flagged = false;
+    const std::string why =
+        setrlimit(RLIMIT_NOFILE, &limit) == 0 ? plugin_file_problem(plugin, &flagged) : "";
+    _exit(flagged && why.find("no file descriptor left") != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(PluginManifest, ParsesTheTextStrictly) {
